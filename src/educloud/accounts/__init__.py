@@ -1,0 +1,1 @@
+"""Users, their scoped roles, students' minimal profiles, and the audit of personal-data access."""

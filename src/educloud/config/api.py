@@ -1,0 +1,46 @@
+"""The REST API: one Django Ninja instance at ``/api/v1/``, routers from each app.
+
+Errors: a ``DomainError`` from a service becomes ``{"detail": message, "field": name}`` with
+its status; request validation failures become 422 with a Chinese summary plus pydantic's
+per-field list, so a client can point at the parameter that is wrong.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from educloud.lib.errors import DomainError
+from educloud.regions.endpoints import router as regions_router
+from educloud.schools.endpoints import router as schools_router
+
+api = NinjaAPI(
+    title="成渝智慧教育云 API",
+    version="1",
+    description="educloud REST API. 公共接口无需登录；学校等数据按角色权限范围返回。演示数据均为合成数据。",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/regions", regions_router)
+api.add_router("/schools", schools_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [".".join(str(p) for p in e.get("loc", ())[1:]) or str(e.get("loc")) for e in exc.errors]
+    return api.create_response(
+        request,
+        {"detail": f"请求参数有误：{', '.join(fields)}", "errors": exc.errors},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "请先登录"}, status=401)

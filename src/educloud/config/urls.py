@@ -1,0 +1,15 @@
+"""URL map: pages (``web``), the REST API (``/api/v1/``)."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from educloud.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("educloud.web.urls")),
+]
+
+handler403 = "educloud.web.views.error_403"
+handler404 = "educloud.web.views.error_404"

@@ -1,0 +1,1 @@
+"""Helpers shared by apps. Imports no educloud app (checked by import-linter)."""

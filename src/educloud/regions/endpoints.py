@@ -1,0 +1,50 @@
+"""REST endpoints of the regions app (public)."""
+
+# No `from __future__ import annotations`: Django Ninja reads these annotations at run time.
+
+from typing import Literal
+
+from ninja import Router, Schema
+
+from educloud.regions.api import County, county_get, county_list
+
+router = Router(tags=["regions"])
+
+
+class CountyOut(Schema):
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    city_code: str
+    city_name: str
+    membership: Literal["full", "partial"]
+    pole: str
+    division_type: str
+    urban_class: str
+    longitude: float
+    latitude: float
+
+    @staticmethod
+    def from_county(c: County) -> "CountyOut":
+        return CountyOut(
+            code=c.code, name=c.name, province_code=c.province_id, province_name=c.province.name,
+            city_code=c.city_id, city_name=c.city.name, membership=c.membership, pole=c.pole,
+            division_type=c.division_type, urban_class=c.urban_class, longitude=c.longitude, latitude=c.latitude,
+        )
+
+
+@router.get("/counties", response=list[CountyOut], summary="成渝地区双城经济圈成员区县（142 个）", auth=None)
+def counties(
+    request,  # type: ignore[no-untyped-def]
+    province_code: str | None = None,
+    city_code: str | None = None,
+    membership: Literal["full", "partial"] | None = None,
+) -> list[CountyOut]:
+    qs = county_list(province_code=province_code, city_code=city_code, membership=membership)
+    return [CountyOut.from_county(c) for c in qs]
+
+
+@router.get("/counties/{code}", response=CountyOut, summary="一个成员区县", auth=None)
+def county(request, code: str) -> CountyOut:  # type: ignore[no-untyped-def]
+    return CountyOut.from_county(county_get(code=code))

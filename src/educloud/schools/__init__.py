@@ -1,0 +1,1 @@
+"""Schools of the circle and their yearly statistics (what the balanced-development standard needs)."""

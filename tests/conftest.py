@@ -1,0 +1,38 @@
+"""Shared fixtures: one database per run with the real regions and the synthetic demo seed.
+
+The seed runs once in ``django_db_setup``; each test then runs in a transaction that is
+rolled back, so tests see the same data and cannot disturb each other. Works on SQLite and,
+with ``DATABASE_URL`` set, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Tests get their own home (secret key, media) so they never touch ./var.
+os.environ.setdefault("EDUCLOUD_HOME", tempfile.mkdtemp(prefix="educloud-test-"))
+
+import pytest  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+SEED = 2026
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        call_command("seed", scale="demo", seed=SEED, verbosity=0)
+
+
+@pytest.fixture
+def login(client: Client):  # type: ignore[no-untyped-def]
+    """``login("yongchuan_bureau")`` logs the test client in as a demo account."""
+    from educloud.accounts.api import User
+
+    def _login(username: str) -> Client:
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return _login
