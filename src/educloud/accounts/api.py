@@ -13,7 +13,13 @@ from educloud.accounts.models import (
 from educloud.accounts.scoping import edit_scope, roles_of, student_data_scope, view_scope
 from educloud.accounts.selectors import access_log, student_count, student_roster
 from educloud.accounts.services import personal_data_access_log, user_create_with_role
-from educloud.accounts.synthetic import DEMO_PASSWORD, DemoAccount, PeopleReport, demo_people_seed, synthetic_people_delete
+from educloud.accounts.synthetic import (
+    DEMO_PASSWORD,
+    DemoAccount,
+    PeopleReport,
+    demo_people_seed,
+    synthetic_people_delete,
+)
 
 __all__ = [
     "DEMO_PASSWORD",

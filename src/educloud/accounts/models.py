@@ -92,12 +92,18 @@ class StudentProfile(models.Model):
         ]
         indexes = [models.Index(fields=["school", "grade", "class_label"], name="student_class")]
 
+    def __str__(self) -> str:
+        return self.pseudonym
+
 
 class TeacherProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="teacher_profile")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="teacher_profiles")
     subject = models.CharField(max_length=16)
     is_synthetic = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subject}"
 
 
 class PersonalDataAccess(models.Model):
@@ -113,3 +119,6 @@ class PersonalDataAccess(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["actor", "at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} read {self.subject_count} student record(s) at {self.at:%Y-%m-%d %H:%M}"

@@ -16,7 +16,9 @@ def _covers(scope_fn):  # type: ignore[no-untyped-def]
             return False
         county = school.county
         return scope_fn(user).covers_place(
-            province_code=county.province_id, city_code=county.city_id, county_code=county.code,
+            province_code=county.province_id,
+            city_code=county.city_id,
+            county_code=county.code,
             school_code=school.code,
         )
 

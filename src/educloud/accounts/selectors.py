@@ -17,11 +17,15 @@ def student_roster(*, actor: User, school: School, purpose: str = "班级名册"
     """
     county = school.county
     if not student_data_scope(actor).covers_place(
-        province_code=county.province_id, city_code=county.city_id, county_code=county.code,
+        province_code=county.province_id,
+        city_code=county.city_id,
+        county_code=county.code,
         school_code=school.code,
     ):
         raise PermissionDenied("只有本校教师和学校管理员可以查看学生名册")
-    students = list(StudentProfile.objects.filter(school=school).order_by("grade", "class_label", "pseudonym"))
+    students = list(
+        StudentProfile.objects.filter(school=school).order_by("grade", "class_label", "pseudonym")
+    )
     personal_data_access_log(
         actor=actor, school_id=school.pk, student_ids=[s.pk for s in students], purpose=purpose
     )

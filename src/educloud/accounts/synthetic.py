@@ -38,7 +38,9 @@ class PeopleReport:
 
 def _demo_schools(county_code: str, n: int) -> list[School]:
     return list(
-        School.objects.filter(is_synthetic=True, county_id=county_code, stage__in=["primary", "junior", "nine_year"])
+        School.objects.filter(
+            is_synthetic=True, county_id=county_code, stage__in=["primary", "junior", "nine_year"]
+        )
         .select_related("county")
         .order_by("code")[:n]
     )
@@ -66,8 +68,20 @@ def demo_people_seed(*, seed: int) -> PeopleReport:
         ("cq_bureau", Role.PROVINCE_BUREAU, "重庆市教委（演示）", {"province_id": "500000"}, "重庆市"),
         ("sc_bureau", Role.PROVINCE_BUREAU, "四川省教育厅（演示）", {"province_id": "510000"}, "四川省"),
         ("chengdu_bureau", Role.CITY_BUREAU, "成都市教育局（演示）", {"city_id": "510100"}, "成都市"),
-        ("yongchuan_bureau", Role.COUNTY_BUREAU, "永川区教委（演示）", {"county_id": DEMO_COUNTY_CQ}, "永川区"),
-        ("jintang_bureau", Role.COUNTY_BUREAU, "金堂县教育局（演示）", {"county_id": DEMO_COUNTY_SC}, "金堂县"),
+        (
+            "yongchuan_bureau",
+            Role.COUNTY_BUREAU,
+            "永川区教委（演示）",
+            {"county_id": DEMO_COUNTY_CQ},
+            "永川区",
+        ),
+        (
+            "jintang_bureau",
+            Role.COUNTY_BUREAU,
+            "金堂县教育局（演示）",
+            {"county_id": DEMO_COUNTY_SC},
+            "金堂县",
+        ),
         ("school_admin", Role.SCHOOL_ADMIN, f"{home.name}管理员", {"school": home}, home.name),
         ("teacher", Role.TEACHER, "教师甲（化名）", {"school": home}, home.name),
         ("student", Role.STUDENT, "学生A001", {"school": home}, home.name),
@@ -81,25 +95,35 @@ def demo_people_seed(*, seed: int) -> PeopleReport:
         )
         RoleAssignment.objects.create(user=user, role=role, **scope)
         accounts.append(DemoAccount(username=username, role=role, where=where))
-    TeacherProfile.objects.create(user=User.objects.get(username="teacher"), school=home, subject="数学",
-                                  is_synthetic=True)
-    StudentProfile.objects.create(user=User.objects.get(username="student"), school=home, pseudonym="学生A001",
-                                  grade=5, class_label="1班", is_synthetic=True)
+    TeacherProfile.objects.create(
+        user=User.objects.get(username="teacher"), school=home, subject="数学", is_synthetic=True
+    )
+    StudentProfile.objects.create(
+        user=User.objects.get(username="student"),
+        school=home,
+        pseudonym="学生A001",
+        grade=5,
+        class_label="1班",
+        is_synthetic=True,
+    )
 
     teachers = students = 0
     for school in schools_cq + schools_sc:
         first_grade = 7 if school.stage == "junior" else 5
         for t in range(6):
             user = User.objects.create(
-                username=f"t_{school.code}_{t}", display_name=f"教师{school.code[-4:]}-{t}",
-                password=password_hash, is_synthetic=True,
+                username=f"t_{school.code}_{t}",
+                display_name=f"教师{school.code[-4:]}-{t}",
+                password=password_hash,
+                is_synthetic=True,
             )
             RoleAssignment.objects.create(user=user, role=Role.TEACHER, school=school)
-            TeacherProfile.objects.create(user=user, school=school, subject=str(rng.choice(_SUBJECTS)),
-                                          is_synthetic=True)
+            TeacherProfile.objects.create(
+                user=user, school=school, subject=str(rng.choice(_SUBJECTS)), is_synthetic=True
+            )
             teachers += 1
         new_users = [
-            User(username=f"s_{school.code}_{i:03d}", is_synthetic=True, password="!")  # unusable password
+            User(username=f"s_{school.code}_{i:03d}", is_synthetic=True, password="!")  # noqa: S106 — "!" marks an unusable password
             for i in range(60)
         ]
         User.objects.bulk_create(new_users)
@@ -110,8 +134,12 @@ def demo_people_seed(*, seed: int) -> PeopleReport:
         StudentProfile.objects.bulk_create(
             [
                 StudentProfile(
-                    user=u, school=school, pseudonym=f"学生{school.code[-3:]}-{i + 1:03d}",
-                    grade=first_grade, class_label=f"{i // 30 + 1}班", is_synthetic=True,
+                    user=u,
+                    school=school,
+                    pseudonym=f"学生{school.code[-3:]}-{i + 1:03d}",
+                    grade=first_grade,
+                    class_label=f"{i // 30 + 1}班",
+                    is_synthetic=True,
                 )
                 for i, u in enumerate(created)
             ]

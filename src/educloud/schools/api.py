@@ -17,9 +17,9 @@ from educloud.schools.services import school_update
 from educloud.schools.synthetic import SeedReport, synthetic_schools_seed
 
 __all__ = [
-    "SeedReport",
     "School",
     "SchoolYearStats",
+    "SeedReport",
     "has_synthetic_data",
     "school_counts_by",
     "school_counts_by_county",

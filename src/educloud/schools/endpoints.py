@@ -75,7 +75,11 @@ def schools(
     q: str | None = Query(None, max_length=64),
 ):  # type: ignore[no-untyped-def]
     return school_list(
-        scope=view_scope(request.user), county_code=county_code, stage=stage, location_class=location_class, q=q
+        scope=view_scope(request.user),
+        county_code=county_code,
+        stage=stage,
+        location_class=location_class,
+        q=q,
     )
 
 

@@ -85,7 +85,9 @@ class SchoolYearStats(models.Model):
     class Meta:
         ordering = ["school", "year", "section"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "year", "section"], name="stats_one_per_school_year_section"),
+            models.UniqueConstraint(
+                fields=["school", "year", "section"], name="stats_one_per_school_year_section"
+            ),
             models.CheckConstraint(
                 condition=models.Q(floor_area_m2__gte=0)
                 & models.Q(sports_ground_m2__gte=0)
@@ -98,3 +100,6 @@ class SchoolYearStats(models.Model):
             # Equity reports: "all stats of year Y (for section S)".
             models.Index(fields=["year", "section"], name="stats_year_section"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year} {self.get_section_display()}"

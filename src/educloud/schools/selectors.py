@@ -54,7 +54,9 @@ def school_list(
 
 
 def school_get(*, scope: Scope, code: str) -> School:
-    school = School.objects.select_related("county", "county__city", "county__province").filter(code=code).first()
+    school = (
+        School.objects.select_related("county", "county__city", "county__province").filter(code=code).first()
+    )
     if school is None:
         raise NotFound(f"没有代码为 {code} 的学校")
     if not scope.covers_place(

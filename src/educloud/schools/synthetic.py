@@ -22,12 +22,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from educloud.lib.errors import InvalidInput
-
 from educloud.regions.models import County
 from educloud.schools.models import School, SchoolYearStats
 
 YEARS = (2023, 2024, 2025)
-_TOWN_SYLLABLES = "青石河桥坝溪龙凤白马金沙新华安兴永乐长丰福宁太平双江清泉黄桷柏林花园松梅竹".replace(" ", "")
+_TOWN_SYLLABLES = "青石河桥坝溪龙凤白马金沙新华安兴永乐长丰福宁太平双江清泉黄桷柏林花园松梅竹".replace(
+    " ", ""
+)
 
 # Expected number of schools of each stage in one county, by urban class, at demo scale.
 _DEMO_COUNTS: dict[str, dict[str, float]] = {
@@ -61,18 +62,30 @@ def _school_name(rng: np.random.Generator, county: County, stage: str, location:
     base = county.name[:-1] if len(county.name) > 2 else county.name
     town = "".join(rng.choice(list(_TOWN_SYLLABLES), size=2)) + ("镇" if location != "urban" else "街道")
     suffix = {
-        "primary": "小学", "junior": "中学", "nine_year": "九年制学校", "senior": "高级中学",
-        "vocational": "职业教育中心", "higher": "职业技术学院",
+        "primary": "小学",
+        "junior": "中学",
+        "nine_year": "九年制学校",
+        "senior": "高级中学",
+        "vocational": "职业教育中心",
+        "higher": "职业技术学院",
     }[stage]
     if location == "urban":
-        return f"{base}区第{serial}{suffix}" if county.division_type == "district" else f"{base}第{serial}{suffix}"
+        return (
+            f"{base}区第{serial}{suffix}"
+            if county.division_type == "district"
+            else f"{base}第{serial}{suffix}"
+        )
     return f"{base}{town}{'中心' if serial % 3 == 0 else ''}{suffix}"
 
 
 def _sections(stage: str) -> list[str]:
     return {
-        "primary": ["primary"], "junior": ["junior"], "nine_year": ["primary", "junior"],
-        "senior": ["senior"], "vocational": ["vocational"], "higher": ["higher"],
+        "primary": ["primary"],
+        "junior": ["junior"],
+        "nine_year": ["primary", "junior"],
+        "senior": ["senior"],
+        "vocational": ["vocational"],
+        "higher": ["higher"],
     }[stage]
 
 
@@ -120,7 +133,9 @@ def synthetic_schools_seed(*, scale: str, seed: int, years: tuple[int, ...] = YE
     schools: list[School] = []
     wealth: dict[str, float] = {}
     for county in County.objects.order_by("code"):
-        county_wealth = {"core": 1.08, "urban": 1.0, "county": 0.93}[county.urban_class] * rng.uniform(0.94, 1.06)
+        county_wealth = {"core": 1.08, "urban": 1.0, "county": 0.93}[county.urban_class] * rng.uniform(
+            0.94, 1.06
+        )
         wealth[county.code] = county_wealth
         mix = _LOCATION_MIX[county.urban_class]
         serial = 0
@@ -146,8 +161,12 @@ def synthetic_schools_seed(*, scale: str, seed: int, years: tuple[int, ...] = YE
                     )
                 )
     School.objects.bulk_create(schools, batch_size=2000)
-    saved = {s.code: s for s in School.objects.filter(is_synthetic=True).only("id", "code", "location_class",
-                                                                               "is_teaching_point", "county_id")}
+    saved = {
+        s.code: s
+        for s in School.objects.filter(is_synthetic=True).only(
+            "id", "code", "location_class", "is_teaching_point", "county_id"
+        )
+    }
     stats: list[SchoolYearStats] = []
     for school in schools:
         row_school = saved[school.code]
@@ -156,7 +175,9 @@ def synthetic_schools_seed(*, scale: str, seed: int, years: tuple[int, ...] = YE
             for year_index, year in enumerate(years):
                 values = _stats_row(rng, row_school, section, year_index, wealth[school.county_id])
                 stats.append(
-                    SchoolYearStats(school=row_school, year=year, section=section, is_synthetic=True, **values)
+                    SchoolYearStats(
+                        school=row_school, year=year, section=section, is_synthetic=True, **values
+                    )
                 )
     SchoolYearStats.objects.bulk_create(stats, batch_size=5000)
     return SeedReport(schools=len(schools), stats_rows=len(stats))

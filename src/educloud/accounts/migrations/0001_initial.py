@@ -9,99 +9,323 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('regions', '0001_initial'),
-        ('schools', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("regions", "0001_initial"),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=64)),
-                ('is_synthetic', models.BooleanField(default=False)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=64)),
+                ("is_synthetic", models.BooleanField(default=False)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='TeacherProfile',
+            name="TeacherProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=16)),
-                ('is_synthetic', models.BooleanField(default=False)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teacher_profiles', to='schools.school')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='teacher_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=16)),
+                ("is_synthetic", models.BooleanField(default=False)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teacher_profiles",
+                        to="schools.school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teacher_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PersonalDataAccess',
+            name="PersonalDataAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_count', models.PositiveIntegerField(help_text="how many students' records were read")),
-                ('subject_ids', models.JSONField(default=list, help_text='StudentProfile ids read (capped at 1,000)')),
-                ('purpose', models.CharField(max_length=64)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='data_accesses', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='schools.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject_count",
+                    models.PositiveIntegerField(help_text="how many students' records were read"),
+                ),
+                (
+                    "subject_ids",
+                    models.JSONField(default=list, help_text="StudentProfile ids read (capped at 1,000)"),
+                ),
+                ("purpose", models.CharField(max_length=64)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="data_accesses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, to="schools.school"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['actor', 'at'], name='audit_actor_at')],
+                "ordering": ["-at"],
+                "indexes": [models.Index(fields=["actor", "at"], name="audit_actor_at")],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('joint_office', '川渝联合办公室'), ('province_bureau', '省（市）教育厅（委）'), ('city_bureau', '市（州）教育局'), ('county_bureau', '区（县）教育局'), ('school_admin', '学校管理员'), ('teacher', '教师'), ('student', '学生'), ('enterprise', '企业'), ('expert', '评审专家')], max_length=20)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='regions.city')),
-                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='regions.county')),
-                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='regions.province')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='schools.school')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("joint_office", "川渝联合办公室"),
+                            ("province_bureau", "省（市）教育厅（委）"),
+                            ("city_bureau", "市（州）教育局"),
+                            ("county_bureau", "区（县）教育局"),
+                            ("school_admin", "学校管理员"),
+                            ("teacher", "教师"),
+                            ("student", "学生"),
+                            ("enterprise", "企业"),
+                            ("expert", "评审专家"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="regions.city"
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="regions.county",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="regions.province",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="schools.school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['joint_office', 'enterprise', 'expert']), ('province__isnull', True), ('city__isnull', True), ('county__isnull', True), ('school__isnull', True)), models.Q(('role', 'province_bureau'), ('province__isnull', False), ('city__isnull', True), ('county__isnull', True), ('school__isnull', True)), models.Q(('role', 'city_bureau'), ('province__isnull', True), ('city__isnull', False), ('county__isnull', True), ('school__isnull', True)), models.Q(('role', 'county_bureau'), ('province__isnull', True), ('city__isnull', True), ('county__isnull', False), ('school__isnull', True)), models.Q(('role__in', ('school_admin', 'teacher', 'student')), ('province__isnull', True), ('city__isnull', True), ('county__isnull', True), ('school__isnull', False)), _connector='OR'), name='role_scope_matches_role')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("role__in", ["joint_office", "enterprise", "expert"]),
+                                ("province__isnull", True),
+                                ("city__isnull", True),
+                                ("county__isnull", True),
+                                ("school__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "province_bureau"),
+                                ("province__isnull", False),
+                                ("city__isnull", True),
+                                ("county__isnull", True),
+                                ("school__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "city_bureau"),
+                                ("province__isnull", True),
+                                ("city__isnull", False),
+                                ("county__isnull", True),
+                                ("school__isnull", True),
+                            ),
+                            models.Q(
+                                ("role", "county_bureau"),
+                                ("province__isnull", True),
+                                ("city__isnull", True),
+                                ("county__isnull", False),
+                                ("school__isnull", True),
+                            ),
+                            models.Q(
+                                ("role__in", ("school_admin", "teacher", "student")),
+                                ("province__isnull", True),
+                                ("city__isnull", True),
+                                ("county__isnull", True),
+                                ("school__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="role_scope_matches_role",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StudentProfile',
+            name="StudentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pseudonym', models.CharField(help_text='化名，如“学生A017”；不存真实姓名', max_length=32)),
-                ('grade', models.PositiveSmallIntegerField(help_text='年级 1–12')),
-                ('class_label', models.CharField(help_text='班级，如“3班”', max_length=16)),
-                ('is_synthetic', models.BooleanField(default=False)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='students', to='schools.school')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='student_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pseudonym", models.CharField(help_text="化名，如“学生A017”；不存真实姓名", max_length=32)),
+                ("grade", models.PositiveSmallIntegerField(help_text="年级 1–12")),
+                ("class_label", models.CharField(help_text="班级，如“3班”", max_length=16)),
+                ("is_synthetic", models.BooleanField(default=False)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="students",
+                        to="schools.school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="student_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['school', 'grade', 'class_label'], name='student_class')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 12)), name='student_grade_1_to_12')],
+                "indexes": [models.Index(fields=["school", "grade", "class_label"], name="student_class")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("grade__gte", 1), ("grade__lte", 12)),
+                        name="student_grade_1_to_12",
+                    )
+                ],
             },
         ),
     ]

@@ -5,71 +5,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('name', models.CharField(max_length=64)),
-                ('stage', models.CharField(choices=[('primary', '小学'), ('junior', '初中'), ('nine_year', '九年一贯制'), ('senior', '普通高中'), ('vocational', '中等职业学校'), ('higher', '高等学校')], max_length=12)),
-                ('ownership', models.CharField(choices=[('public', '公办'), ('private', '民办')], default='public', max_length=8)),
-                ('location_class', models.CharField(choices=[('urban', '城区'), ('town', '镇区'), ('rural', '乡村')], max_length=8)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('is_special_education', models.BooleanField(default=False)),
-                ('is_teaching_point', models.BooleanField(default=False, help_text='教学点')),
-                ('is_synthetic', models.BooleanField(default=False)),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='regions.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("name", models.CharField(max_length=64)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("primary", "小学"),
+                            ("junior", "初中"),
+                            ("nine_year", "九年一贯制"),
+                            ("senior", "普通高中"),
+                            ("vocational", "中等职业学校"),
+                            ("higher", "高等学校"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "ownership",
+                    models.CharField(
+                        choices=[("public", "公办"), ("private", "民办")], default="public", max_length=8
+                    ),
+                ),
+                (
+                    "location_class",
+                    models.CharField(
+                        choices=[("urban", "城区"), ("town", "镇区"), ("rural", "乡村")], max_length=8
+                    ),
+                ),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("is_special_education", models.BooleanField(default=False)),
+                ("is_teaching_point", models.BooleanField(default=False, help_text="教学点")),
+                ("is_synthetic", models.BooleanField(default=False)),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="regions.county",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='SchoolYearStats',
+            name="SchoolYearStats",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('section', models.CharField(choices=[('primary', '小学部'), ('junior', '初中部'), ('senior', '高中部'), ('vocational', '中职'), ('higher', '高校')], max_length=12)),
-                ('enrolment', models.PositiveIntegerField(help_text='在校生数')),
-                ('teachers', models.PositiveIntegerField(help_text='专任教师数')),
-                ('teachers_above_degree', models.PositiveIntegerField(help_text='高于规定学历的教师数')),
-                ('key_teachers', models.PositiveIntegerField(help_text='县级及以上骨干教师数')),
-                ('pe_art_teachers', models.PositiveIntegerField(help_text='体育、艺术（音乐、美术）专任教师数')),
-                ('floor_area_m2', models.FloatField(help_text='教学及辅助用房面积（平方米）')),
-                ('sports_ground_m2', models.FloatField(help_text='体育运动场馆面积（平方米）')),
-                ('equipment_value_yuan', models.FloatField(help_text='教学仪器设备值（元）')),
-                ('multimedia_classrooms', models.PositiveIntegerField(help_text='网络多媒体教室数')),
-                ('funding_yuan', models.FloatField(default=0, help_text='年度经费投入（元）')),
-                ('is_synthetic', models.BooleanField(default=False)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stats', to='schools.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("primary", "小学部"),
+                            ("junior", "初中部"),
+                            ("senior", "高中部"),
+                            ("vocational", "中职"),
+                            ("higher", "高校"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("enrolment", models.PositiveIntegerField(help_text="在校生数")),
+                ("teachers", models.PositiveIntegerField(help_text="专任教师数")),
+                ("teachers_above_degree", models.PositiveIntegerField(help_text="高于规定学历的教师数")),
+                ("key_teachers", models.PositiveIntegerField(help_text="县级及以上骨干教师数")),
+                (
+                    "pe_art_teachers",
+                    models.PositiveIntegerField(help_text="体育、艺术（音乐、美术）专任教师数"),
+                ),
+                ("floor_area_m2", models.FloatField(help_text="教学及辅助用房面积（平方米）")),
+                ("sports_ground_m2", models.FloatField(help_text="体育运动场馆面积（平方米）")),
+                ("equipment_value_yuan", models.FloatField(help_text="教学仪器设备值（元）")),
+                ("multimedia_classrooms", models.PositiveIntegerField(help_text="网络多媒体教室数")),
+                ("funding_yuan", models.FloatField(default=0, help_text="年度经费投入（元）")),
+                ("is_synthetic", models.BooleanField(default=False)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="stats", to="schools.school"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['school', 'year', 'section'],
+                "ordering": ["school", "year", "section"],
             },
         ),
         migrations.AddIndex(
-            model_name='school',
-            index=models.Index(fields=['county', 'stage'], name='school_county_stage'),
+            model_name="school",
+            index=models.Index(fields=["county", "stage"], name="school_county_stage"),
         ),
         migrations.AddIndex(
-            model_name='schoolyearstats',
-            index=models.Index(fields=['year', 'section'], name='stats_year_section'),
+            model_name="schoolyearstats",
+            index=models.Index(fields=["year", "section"], name="stats_year_section"),
         ),
         migrations.AddConstraint(
-            model_name='schoolyearstats',
-            constraint=models.UniqueConstraint(fields=('school', 'year', 'section'), name='stats_one_per_school_year_section'),
+            model_name="schoolyearstats",
+            constraint=models.UniqueConstraint(
+                fields=("school", "year", "section"), name="stats_one_per_school_year_section"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='schoolyearstats',
-            constraint=models.CheckConstraint(condition=models.Q(('floor_area_m2__gte', 0), ('sports_ground_m2__gte', 0), ('equipment_value_yuan__gte', 0), ('funding_yuan__gte', 0)), name='stats_areas_and_money_non_negative'),
+            model_name="schoolyearstats",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("floor_area_m2__gte", 0),
+                    ("sports_ground_m2__gte", 0),
+                    ("equipment_value_yuan__gte", 0),
+                    ("funding_yuan__gte", 0),
+                ),
+                name="stats_areas_and_money_non_negative",
+            ),
         ),
     ]
