@@ -13,9 +13,9 @@ import tempfile
 # Tests get their own home (secret key, media) so they never touch ./var.
 os.environ.setdefault("EDUCLOUD_HOME", tempfile.mkdtemp(prefix="educloud-test-"))
 
-import pytest  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
+import pytest
+from django.core.management import call_command
+from django.test import Client
 
 SEED = 2026
 

@@ -34,7 +34,9 @@ def test_county_bureau_cannot_read_a_sichuan_school(login):
 def test_county_bureau_cannot_change_a_sichuan_school_and_nothing_changes(login):
     client = login("yongchuan_bureau")
     school = _school(SC_COUNTY)
-    response = client.patch(f"/api/v1/schools/{school.code}", {"name": "越权修改"}, content_type="application/json")
+    response = client.patch(
+        f"/api/v1/schools/{school.code}", {"name": "越权修改"}, content_type="application/json"
+    )
     assert response.status_code == 403
     school.refresh_from_db()
     assert school.name != "越权修改"
@@ -43,7 +45,9 @@ def test_county_bureau_cannot_change_a_sichuan_school_and_nothing_changes(login)
 def test_county_bureau_edits_its_own_school(login):
     client = login("yongchuan_bureau")
     school = _school(CQ_COUNTY)
-    response = client.patch(f"/api/v1/schools/{school.code}", {"name": "永川区示范小学"}, content_type="application/json")
+    response = client.patch(
+        f"/api/v1/schools/{school.code}", {"name": "永川区示范小学"}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["name"] == "永川区示范小学"
     school.refresh_from_db()
     assert school.name == "永川区示范小学"
@@ -52,8 +56,11 @@ def test_county_bureau_edits_its_own_school(login):
 def test_invalid_patch_is_rejected_and_changes_nothing(login):
     client = login("yongchuan_bureau")
     school = _school(CQ_COUNTY)
-    response = client.patch(f"/api/v1/schools/{school.code}", {"latitude": 45.0, "name": "新名字"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/schools/{school.code}",
+        {"latitude": 45.0, "name": "新名字"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "latitude" in response.json()["detail"]
     school.refresh_from_db()
     assert school.name != "新名字"
@@ -75,7 +82,9 @@ def test_teacher_reads_but_cannot_edit_own_school(login):
     client = login("teacher")
     school = School.objects.get(code=client.get("/api/v1/schools").json()["items"][0]["code"])
     assert client.get(f"/api/v1/schools/{school.code}").status_code == 200
-    response = client.patch(f"/api/v1/schools/{school.code}", {"name": "教师改名"}, content_type="application/json")
+    response = client.patch(
+        f"/api/v1/schools/{school.code}", {"name": "教师改名"}, content_type="application/json"
+    )
     assert response.status_code == 403
 
 

@@ -12,8 +12,22 @@ from educloud.regions.services import COUNTIES_CSV
 pytestmark = pytest.mark.django_db
 
 EXPECTED_PER_CITY = {
-    "重庆市": 29, "成都市": 20, "自贡市": 6, "泸州市": 7, "德阳市": 6, "绵阳市": 7, "遂宁市": 5, "内江市": 5,
-    "乐山市": 11, "南充市": 9, "眉山市": 6, "宜宾市": 10, "广安市": 6, "达州市": 6, "雅安市": 6, "资阳市": 3,
+    "重庆市": 29,
+    "成都市": 20,
+    "自贡市": 6,
+    "泸州市": 7,
+    "德阳市": 6,
+    "绵阳市": 7,
+    "遂宁市": 5,
+    "内江市": 5,
+    "乐山市": 11,
+    "南充市": 9,
+    "眉山市": 6,
+    "宜宾市": 10,
+    "广安市": 6,
+    "达州市": 6,
+    "雅安市": 6,
+    "资阳市": 3,
 }
 EXCLUDED = {"510726": "北川", "510727": "平武", "511781": "万源", "511825": "天全", "511827": "宝兴"}
 
@@ -34,8 +48,18 @@ def test_excluded_counties_are_absent():
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("500155", "梁平区"), ("510117", "郫都区"), ("510118", "新津区"), ("510185", "简阳市"), ("510981", "射洪市"),
-     ("511083", "隆昌市"), ("511504", "叙州区"), ("510705", "安州区"), ("510604", "罗江区"), ("511403", "彭山区")],
+    [
+        ("500155", "梁平区"),
+        ("510117", "郫都区"),
+        ("510118", "新津区"),
+        ("510185", "简阳市"),
+        ("510981", "射洪市"),
+        ("511083", "隆昌市"),
+        ("511504", "叙州区"),
+        ("510705", "安州区"),
+        ("510604", "罗江区"),
+        ("511403", "彭山区"),
+    ],
 )
 def test_renamed_counties_carry_current_codes(code, name):
     county = County.objects.get(code=code)
@@ -48,7 +72,11 @@ def test_poles_and_urban_class_rule():
     assert County.objects.filter(pole="重庆中心城区").count() == 9
     # A 县 inside the 成都 pole is still 县域, by the documented rule.
     assert County.objects.get(name="金堂县").urban_class == "county"
-    assert not County.objects.filter(division_type="district").exclude(urban_class__in=["core", "urban"]).exists()
+    assert (
+        not County.objects.filter(division_type="district")
+        .exclude(urban_class__in=["core", "urban"])
+        .exists()
+    )
 
 
 def test_load_is_idempotent():

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from educloud.lib.errors import InvalidInput
-
 from educloud.schools.api import School, SchoolYearStats, synthetic_schools_seed
 from tests.conftest import SEED
 
@@ -16,7 +15,13 @@ pytestmark = pytest.mark.django_db
 
 def _digest() -> str:
     rows = SchoolYearStats.objects.order_by("school__code", "year", "section").values_list(
-        "school__code", "school__name", "year", "section", "enrolment", "teachers_above_degree", "equipment_value_yuan"
+        "school__code",
+        "school__name",
+        "year",
+        "section",
+        "enrolment",
+        "teachers_above_degree",
+        "equipment_value_yuan",
     )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
 
@@ -24,8 +29,13 @@ def _digest() -> str:
 def test_seed_is_deterministic_and_replaces_only_synthetic_rows():
     from educloud.regions.api import County
 
-    real = School.objects.create(code="5001180001", name="真实学校样例", county=County.objects.get(code="500118"),
-                                 stage="primary", location_class="urban")
+    real = School.objects.create(
+        code="5001180001",
+        name="真实学校样例",
+        county=County.objects.get(code="500118"),
+        stage="primary",
+        location_class="urban",
+    )
     before = _digest()
     call_command("seed", scale="demo", seed=SEED, verbosity=0)
     assert _digest() == before

@@ -35,8 +35,9 @@ def test_login_and_logout():
     client = Client(enforce_csrf_checks=True)
     page = client.get("/login/")
     token = page.cookies["csrftoken"].value
-    response = client.post("/login/", {"username": "yongchuan_bureau", "password": DEMO_PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/login/", {"username": "yongchuan_bureau", "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
     home = client.get("/").content.decode()
     assert "我的工作范围" in home and "永川区" in home

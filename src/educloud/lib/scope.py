@@ -36,7 +36,11 @@ class Scope:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.everything or self.province_codes or self.city_codes or self.county_codes or self.school_codes
+            self.everything
+            or self.province_codes
+            or self.city_codes
+            or self.county_codes
+            or self.school_codes
         )
 
     def union(self, other: Scope) -> Scope:

@@ -28,9 +28,18 @@ class CountyOut(Schema):
     @staticmethod
     def from_county(c: County) -> "CountyOut":
         return CountyOut(
-            code=c.code, name=c.name, province_code=c.province_id, province_name=c.province.name,
-            city_code=c.city_id, city_name=c.city.name, membership=c.membership, pole=c.pole,
-            division_type=c.division_type, urban_class=c.urban_class, longitude=c.longitude, latitude=c.latitude,
+            code=c.code,
+            name=c.name,
+            province_code=c.province_id,
+            province_name=c.province.name,
+            city_code=c.city_id,
+            city_name=c.city.name,
+            membership=c.membership,
+            pole=c.pole,
+            division_type=c.division_type,
+            urban_class=c.urban_class,
+            longitude=c.longitude,
+            latitude=c.latitude,
         )
 
 

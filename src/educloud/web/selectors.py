@@ -24,15 +24,26 @@ def dashboard_data(*, user: User | None) -> dict[str, Any]:
     stages = school_counts_by_stage()
     county_rows = [
         {
-            "code": c.code, "name": c.name, "city": c.city.name, "province": c.province.name,
-            "membership": c.get_membership_display(), "partial": c.membership == County.Membership.PARTIAL,
-            "urban_class": c.get_urban_class_display(), "pole": c.pole, "schools": per_county.get(c.code, 0),
+            "code": c.code,
+            "name": c.name,
+            "city": c.city.name,
+            "province": c.province.name,
+            "membership": c.get_membership_display(),
+            "partial": c.membership == County.Membership.PARTIAL,
+            "urban_class": c.get_urban_class_display(),
+            "pole": c.pole,
+            "schools": per_county.get(c.code, 0),
         }
         for c in counties
     ]
     map_points = [
-        {"name": c.name, "value": [c.longitude, c.latitude, per_county.get(c.code, 0)], "code": c.code,
-         "province": c.province.name, "partial": c.membership == County.Membership.PARTIAL}
+        {
+            "name": c.name,
+            "value": [c.longitude, c.latitude, per_county.get(c.code, 0)],
+            "code": c.code,
+            "province": c.province.name,
+            "partial": c.membership == County.Membership.PARTIAL,
+        }
         for c in counties
     ]
     return {

@@ -29,7 +29,9 @@ def county_detail(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         return _error_page(request, exc)
     scope = view_scope(request.user)
-    in_scope = scope.covers_place(province_code=county.province_id, city_code=county.city_id, county_code=county.code)
+    in_scope = scope.covers_place(
+        province_code=county.province_id, city_code=county.city_id, county_code=county.code
+    )
     stages = school_counts_by_stage(county_code=county.code)
     schools = list(school_list(scope=scope, county_code=county.code)) if in_scope else []
     return render(

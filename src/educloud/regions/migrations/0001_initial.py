@@ -5,56 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=32)),
+                ("code", models.CharField(max_length=6, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=32)),
             ],
             options={
-                'verbose_name_plural': 'cities',
-                'ordering': ['code'],
+                "verbose_name_plural": "cities",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=32)),
+                ("code", models.CharField(max_length=6, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=32)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='County',
+            name="County",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=32)),
-                ('membership', models.CharField(choices=[('full', '全域'), ('partial', '部分')], max_length=8)),
-                ('pole', models.CharField(blank=True, help_text='重庆中心城区, 成都, or empty', max_length=16)),
-                ('division_type', models.CharField(choices=[('district', '市辖区'), ('county_city', '县级市'), ('county', '县'), ('autonomous_county', '自治县')], max_length=20)),
-                ('urban_class', models.CharField(choices=[('core', '中心城区'), ('urban', '其他市辖区'), ('county', '县域')], max_length=8)),
-                ('longitude', models.FloatField()),
-                ('latitude', models.FloatField()),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counties', to='regions.city')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counties', to='regions.province')),
+                ("code", models.CharField(max_length=6, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=32)),
+                (
+                    "membership",
+                    models.CharField(choices=[("full", "全域"), ("partial", "部分")], max_length=8),
+                ),
+                (
+                    "pole",
+                    models.CharField(blank=True, help_text="重庆中心城区, 成都, or empty", max_length=16),
+                ),
+                (
+                    "division_type",
+                    models.CharField(
+                        choices=[
+                            ("district", "市辖区"),
+                            ("county_city", "县级市"),
+                            ("county", "县"),
+                            ("autonomous_county", "自治县"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "urban_class",
+                    models.CharField(
+                        choices=[("core", "中心城区"), ("urban", "其他市辖区"), ("county", "县域")],
+                        max_length=8,
+                    ),
+                ),
+                ("longitude", models.FloatField()),
+                ("latitude", models.FloatField()),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="counties",
+                        to="regions.city",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="counties",
+                        to="regions.province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'counties',
-                'ordering': ['code'],
+                "verbose_name_plural": "counties",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='city',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='regions.province'),
+            model_name="city",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cities", to="regions.province"
+            ),
         ),
     ]

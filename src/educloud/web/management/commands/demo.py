@@ -33,8 +33,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  网址 URL:  http://{host}:{port}/")
         self.stdout.write(f"  接口文档:  http://{host}:{port}/api/v1/docs")
         self.stdout.write(f"  演示账户 (password for all: {DEMO_PASSWORD}):")
-        for assignment in RoleAssignment.objects.filter(user__is_synthetic=True, user__username__regex=r"^[a-z_]+$")\
-                .select_related("user", "province", "city", "county", "school").order_by("id"):
+        for assignment in (
+            RoleAssignment.objects.filter(user__is_synthetic=True, user__username__regex=r"^[a-z_]+$")
+            .select_related("user", "province", "city", "county", "school")
+            .order_by("id")
+        ):
             where = assignment.province or assignment.city or assignment.county or assignment.school
             where = where or ("全域" if assignment.role == "joint_office" else "—")
             self.stdout.write(f"    {assignment.user.username:<18} {assignment.get_role_display()} · {where}")
@@ -43,6 +46,9 @@ class Command(BaseCommand):
         import uvicorn
 
         uvicorn.run(
-            "educloud.config.asgi:application", host=host, port=port, log_level="info",
+            "educloud.config.asgi:application",
+            host=host,
+            port=port,
+            log_level="info",
             workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
         )
