@@ -12,8 +12,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from educloud.lib.errors import DomainError
+from educloud.equity.endpoints import router as equity_router
+from educloud.learning.endpoints import router as learning_router
+from educloud.library.endpoints import router as library_router
+from educloud.lrs.endpoints import router as lrs_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
+from educloud.search.endpoints import router as search_router
 
 api = NinjaAPI(
     title="成渝智慧教育云 API",
@@ -24,6 +29,11 @@ api = NinjaAPI(
 )
 api.add_router("/regions", regions_router)
 api.add_router("/schools", schools_router)
+api.add_router("/search", search_router)
+api.add_router("/lrs", lrs_router)
+api.add_router("/library", library_router)
+api.add_router("/learning", learning_router)
+api.add_router("/equity", equity_router)
 
 
 @api.exception_handler(DomainError)

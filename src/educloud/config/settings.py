@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "educloud.regions",
     "educloud.schools",
     "educloud.accounts",
+    "educloud.search",
+    "educloud.lrs",
+    "educloud.library",
+    "educloud.learning",
+    "educloud.equity",
     "educloud.web",
 ]
 

@@ -8,6 +8,11 @@ from educloud.config.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("xapi/", include("educloud.lrs.urls")),  # the xAPI LRS (its own HTTP rules, not Ninja)
+    path("library/", include("educloud.library.urls")),
+    path("search/", include("educloud.search.urls")),
+    path("learning/", include("educloud.learning.urls")),
+    path("equity/", include("educloud.equity.urls")),
     path("", include("educloud.web.urls")),
 ]
 

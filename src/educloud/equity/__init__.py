@@ -1,0 +1,1 @@
+"""The equity app (being built)."""

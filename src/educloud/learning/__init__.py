@@ -1,0 +1,1 @@
+"""The learning app (being built)."""

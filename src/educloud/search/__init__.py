@@ -1,0 +1,1 @@
+"""The search app (being built)."""
