@@ -3,7 +3,7 @@
 Nothing here is real: every row is flagged ``is_synthetic`` and the UI shows a banner. The
 generator aims for *plausible shapes*, not real figures:
 
-- counts per county grow with how urban it is (``scale="demo"`` ≈ 1,600 schools in the circle,
+- counts per county grow with how urban it is (``scale="demo"`` ≈ 2,200 schools in the circle,
   ``scale="region"`` ≈ 20,000 — the order of the circle's real number of schools);
 - urban schools are large and short of space; rural schools are small, with fewer qualified,
   key and PE/art teachers and less equipment per student, but more ground per student; the
@@ -36,7 +36,7 @@ _DEMO_COUNTS: dict[str, dict[str, float]] = {
     "urban": {"primary": 8, "junior": 4, "nine_year": 2, "senior": 2, "vocational": 1, "higher": 0.1},
     "county": {"primary": 7, "junior": 3, "nine_year": 2, "senior": 1, "vocational": 1, "higher": 0.0},
 }
-_SCALE_FACTOR = {"demo": 1.0, "region": 12.5}
+_SCALE_FACTOR = {"demo": 1.0, "region": 9.0}
 
 # Location-class mix of schools, by county urban class: P(urban), P(town), P(rural).
 _LOCATION_MIX = {"core": (0.8, 0.15, 0.05), "urban": (0.45, 0.35, 0.2), "county": (0.2, 0.4, 0.4)}

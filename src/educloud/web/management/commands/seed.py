@@ -14,8 +14,8 @@ from educloud.schools.api import synthetic_schools_seed
 
 class Command(BaseCommand):
     help = (
-        "Replace all synthetic data with a fresh deterministic set. 'demo': ~1,600 schools, one account "
-        "per role, some teachers and pseudonymous students; 'region': ~20,000 schools for benchmarks."
+        "Replace all synthetic data with a fresh deterministic set. 'demo': ~2,200 schools, one account "
+        "per role, some teachers and pseudonymous students; 'region': ~20,000 schools for benchmarks (and no demo accounts)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
