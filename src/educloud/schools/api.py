@@ -13,13 +13,24 @@ from educloud.schools.selectors import (
     school_stats,
     scope_filter,
 )
-from educloud.schools.services import school_update
+from educloud.schools.services import (
+    SECTIONS_BY_STAGE,
+    STATS_COUNT_FIELDS,
+    STATS_VALUE_FIELDS,
+    StatsReplaceReport,
+    school_stats_replace,
+    school_update,
+)
 from educloud.schools.synthetic import SeedReport, synthetic_schools_seed
 
 __all__ = [
+    "SECTIONS_BY_STAGE",
+    "STATS_COUNT_FIELDS",
+    "STATS_VALUE_FIELDS",
     "School",
     "SchoolYearStats",
     "SeedReport",
+    "StatsReplaceReport",
     "has_synthetic_data",
     "school_counts_by",
     "school_counts_by_county",
@@ -27,6 +38,7 @@ __all__ = [
     "school_get",
     "school_list",
     "school_stats",
+    "school_stats_replace",
     "school_update",
     "scope_filter",
     "synthetic_schools_seed",
