@@ -123,3 +123,17 @@ def test_bad_hyperparameters() -> None:
         DEA(model="SBM").fit(INPUTS, OUTPUTS)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="orientation"):
         DEA(orientation="both").fit(INPUTS, OUTPUTS)  # type: ignore[arg-type]
+
+
+def test_columns_in_very_different_units_solve_and_slacks_come_back_in_those_units():
+    # Funding in yuan (~1e9) beside teacher head counts: the slack LP used to fail on such data.
+    rng = np.random.default_rng(3)
+    funding = rng.uniform(2e8, 2e9, size=40)
+    teachers = rng.uniform(200, 3000, size=40)
+    enrolment = 6.0 * teachers + rng.uniform(0, 2000, size=40)
+    inputs = np.column_stack([funding, teachers])
+    outputs = enrolment[:, None]
+    scaled = dea(inputs / [1e9, 1e3], outputs / 1e4, model="BCC")
+    raw = dea(inputs, outputs, model="BCC")
+    np.testing.assert_allclose(raw.scores, scaled.scores, atol=1e-6)
+    np.testing.assert_allclose(raw.input_slacks / [1e9, 1e3], scaled.input_slacks, atol=1e-5)

@@ -157,6 +157,13 @@ def _solve_all(
 ) -> DEAResult:
     n, m = x.shape
     s = y.shape[1]
+    # Scores and lambdas do not depend on the units of a column, but the LPs' numerics do: yuan
+    # (~1e9) next to head counts (~1e2) made HiGHS call the slack stage infeasible. Solve on columns
+    # scaled to mean 1, and give slacks back in the caller's units.
+    x_scale = x.mean(axis=0)
+    y_scale = y.mean(axis=0)
+    x = x / x_scale
+    y = y / y_scale
     scores = np.empty(n)
     input_slacks = np.empty((n, m))
     output_slacks = np.empty((n, s))
@@ -171,6 +178,8 @@ def _solve_all(
     input_slacks[input_slacks < tolerance] = 0.0
     output_slacks[output_slacks < tolerance] = 0.0
     lambdas[lambdas < tolerance] = 0.0
+    input_slacks *= x_scale
+    output_slacks *= y_scale
     efficiency = scores if orientation == "input" else 1.0 / scores
     efficient = (
         (np.abs(efficiency - 1.0) <= 1e3 * tolerance)
