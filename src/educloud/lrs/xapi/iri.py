@@ -9,6 +9,7 @@ control characters, ``<>"{}|\\^``` `` and malformed percent-escapes are refused.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _UCSCHAR = (
@@ -69,6 +70,11 @@ def is_iri(value: object) -> bool:
     """True if ``value`` is a string holding an absolute IRI (RFC 3987 ``IRI``)."""
     if not isinstance(value, str) or not value:
         return False
+    return _is_iri(value)
+
+
+@functools.lru_cache(maxsize=16384)  # verb and activity IRIs repeat across a batch
+def _is_iri(value: str) -> bool:
     parts = _split_iri(value)
     if parts is None:
         return False

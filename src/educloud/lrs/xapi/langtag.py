@@ -11,6 +11,7 @@ language) is deliberately not checked; xAPI only requires the token structure
 
 from __future__ import annotations
 
+import functools
 import re
 
 _GRANDFATHERED = frozenset(
@@ -53,6 +54,11 @@ def is_language_tag(value: object) -> bool:
     """True if ``value`` is a well-formed RFC 5646 language tag."""
     if not isinstance(value, str) or not value or not value.isascii():
         return False
+    return _is_language_tag(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a handful of tags ("zh-CN", "en-US") recur in every Statement
+def _is_language_tag(value: str) -> bool:
     tag = value.lower()
     if tag in _GRANDFATHERED or _PRIVATEUSE_RE.fullmatch(tag):
         return True

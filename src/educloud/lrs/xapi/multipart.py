@@ -79,6 +79,7 @@ class StatementRequest:
 
     statements: list[dict[str, Any]]
     attachments: Mapping[str, AttachmentPart]
+    is_batch: bool = False  # the body was a JSON array (a PUT takes exactly one Statement object)
 
 
 def _media_type(content_type: str | None) -> str:
@@ -291,7 +292,9 @@ def parse_statement_request(
     statements = validate_statements(payload, version=version)
     match_attachments(statements, parts)
     verify_signatures(statements, parts)
-    return StatementRequest(statements=statements, attachments=dict(parts or {}))
+    return StatementRequest(
+        statements=statements, attachments=dict(parts or {}), is_batch=isinstance(payload, list)
+    )
 
 
 # --------------------------------------------------------------------------- building

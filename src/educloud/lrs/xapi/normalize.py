@@ -18,7 +18,6 @@ Nothing here mutates its arguments; every function returns new objects.
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ __all__ = [
     "agent_ifi",
     "canonical",
     "choose_language",
+    "copy_json",
     "ids_format",
     "index_statement",
     "normalize_context_activities",
@@ -52,6 +52,20 @@ _OVERWRITTEN = ("stored", "authority")
 # --------------------------------------------------------------------------- store-time assignments
 
 
+def copy_json(value: Any) -> Any:
+    """Deep copy of JSON data (dicts, lists, scalars): several times faster than ``copy.deepcopy``,
+    which matters on the LRS's write path (every Statement is copied once)."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [copy_json(item) for item in value]
+    return value
+
+
 def _normalize_context(context: Any) -> None:
     if not isinstance(context, dict):
         return
@@ -64,11 +78,33 @@ def _normalize_context(context: Any) -> None:
 
 def normalize_context_activities(statement: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy whose contextActivities values (and a SubStatement's) are arrays."""
-    result = copy.deepcopy(dict(statement))
+    result = copy_json(statement)
     _normalize_context(result.get("context"))
     obj = result.get("object")
     if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
         _normalize_context(obj.get("context"))
+    return result
+
+
+def _with_list_context(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Shallow copy of a Statement body whose contextActivities values are arrays; only the
+    dicts on the path to what changes are copied."""
+    result = dict(body)
+    context = result.get("context")
+    if isinstance(context, Mapping) and isinstance(context.get("contextActivities"), Mapping):
+        activities = dict(context["contextActivities"])
+        for key in CONTEXT_ACTIVITY_KEYS:
+            if key in activities and not isinstance(activities[key], list):
+                activities[key] = [activities[key]]
+        result["context"] = {**context, "contextActivities": activities}
+    return result
+
+
+def _prepared_copy(statement: Mapping[str, Any]) -> dict[str, Any]:
+    result = _with_list_context(statement)
+    obj = result.get("object")
+    if isinstance(obj, Mapping) and obj.get("objectType") == "SubStatement":
+        result["object"] = _with_list_context(obj)
     return result
 
 
@@ -82,14 +118,17 @@ def prepare_statement(
     Statement must still end up with one, else ``ValueError``. ``stored_at`` is a
     timezone-aware datetime (serialised in UTC with milliseconds) or an already
     formatted Timestamp. A submitted ``id`` is kept as sent (index it lower-cased).
+
+    The input is never modified; for speed on the write path the result shares the sub-objects
+    it does not change with the input (copy it with :func:`copy_json` before mutating either).
     """
-    statement = normalize_context_activities(obj)
+    statement = _prepared_copy(obj)
     stored = stored_at if isinstance(stored_at, str) else format_timestamp(stored_at)
     statement.setdefault("id", str(uuid.uuid4()))
     statement["stored"] = stored
     statement.setdefault("timestamp", stored)
     if authority is not None:
-        statement["authority"] = copy.deepcopy(dict(authority))
+        statement["authority"] = copy_json(authority)
     elif "authority" not in statement:
         raise ValueError("every stored Statement needs an authority (Data 2.4.9.s3.b3)")
     statement.setdefault("version", "1.0.0")
@@ -165,9 +204,9 @@ def _reduce_map(value: Any, languages: Sequence[str]) -> Any:
 
 def _canonical_activity(activity: Mapping[str, Any], languages: Sequence[str],
                         definitions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    result = copy.deepcopy(dict(activity))
+    result = copy_json(activity)
     if activity.get("id") in definitions:
-        result["definition"] = copy.deepcopy(dict(definitions[activity["id"]]))
+        result["definition"] = copy_json(definitions[activity["id"]])
     definition = result.get("definition")
     if isinstance(definition, dict):
         for key in ("name", "description"):
@@ -234,7 +273,7 @@ def _ids_actor(actor: Any) -> Any:
     result: dict[str, Any] = {"objectType": actor.get("objectType", "Agent")}
     for key in IFI_KEYS:
         if key in actor:
-            result[key] = copy.deepcopy(actor[key])
+            result[key] = copy_json(actor[key])
     if result["objectType"] == "Group" and len(result) == 1 and isinstance(actor.get("member"), list):
         result["member"] = [_ids_actor(member) for member in actor["member"]]
     return result

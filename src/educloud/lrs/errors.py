@@ -1,0 +1,25 @@
+"""LRS-specific errors the xAPI views turn into HTTP answers (the core's ``XAPIError`` covers 400s)."""
+
+from __future__ import annotations
+
+from educloud.lrs.xapi import XAPIError
+
+
+class Conflict(XAPIError):
+    status_code = 409
+
+
+class Forbidden(XAPIError):
+    status_code = 403
+
+
+class NotFoundError(XAPIError):
+    status_code = 404
+
+
+class PreconditionFailed(XAPIError):
+    status_code = 412
+
+
+class Unauthorized(XAPIError):
+    status_code = 401

@@ -1,0 +1,172 @@
+"""Who is who in the LRS: the site's IRLs, platform learners' pseudonymous accounts, client authorities,
+and where (which school / region) a Statement or document belongs for read scoping.
+
+* ``site_base_url()`` - ``settings.EDUCLOUD_BASE_URL`` or the ``EDUCLOUD_BASE_URL`` environment
+  variable. It is part of every platform learner's identity (``<base>/accounts``) and of every
+  authority (``<base>``), so it must never change once Statements are stored.
+* A platform user is written as ``{"objectType": "Agent", "account": {"homePage": "<base>/accounts",
+  "name": <Learner.account_name>}}``: a random, stable id - never the username, a name or an email.
+* A Statement's *place* is the school of the platform learner its actor maps to (students and
+  teachers have one), otherwise the storing client's own scope.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from educloud.accounts.api import User
+from educloud.lib.scope import Scope
+from educloud.lrs.models import Client, Learner
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def site_base_url() -> str:
+    configured = getattr(settings, "EDUCLOUD_BASE_URL", "") or os.environ.get("EDUCLOUD_BASE_URL", "")
+    return (configured or DEFAULT_BASE_URL).rstrip("/")
+
+
+def accounts_home_page() -> str:
+    return site_base_url() + "/accounts"
+
+
+def client_authority(client: Client) -> dict[str, Any]:
+    """The Agent the LRS writes as ``authority`` for Statements this client stores."""
+    return {
+        "objectType": "Agent",
+        "name": client.name,
+        "account": {"homePage": site_base_url(), "name": client.key},
+    }
+
+
+@dataclass(frozen=True)
+class Place:
+    province_code: str = ""
+    city_code: str = ""
+    county_code: str = ""
+    school_code: str = ""
+
+    def as_fields(self) -> dict[str, str]:
+        return {
+            "province_code": self.province_code,
+            "city_code": self.city_code,
+            "county_code": self.county_code,
+            "school_code": self.school_code,
+        }
+
+
+def client_place(client: Client) -> Place:
+    """The place a client's own records belong to (empty for a circle-wide client)."""
+    if client.school_id is not None:
+        county = client.school.county
+        return Place(county.province_id, county.city_id, county.pk, client.school.code)
+    if client.county_id is not None:
+        return Place(client.county.province_id, client.county.city_id, client.county_id)
+    if client.city_id is not None:
+        return Place(client.city.province_id, client.city_id)
+    if client.province_id is not None:
+        return Place(client.province_id)
+    return Place()
+
+
+def client_scope(client: Client) -> Scope:
+    """What a client may read besides what it stored itself."""
+    if client.scope_kind == Client.ScopeKind.CIRCLE:
+        return Scope.all()
+    if client.school_id is not None:
+        return Scope(school_codes=frozenset({client.school.code}))
+    if client.county_id is not None:
+        return Scope(county_codes=frozenset({client.county_id}))
+    if client.city_id is not None:
+        return Scope(city_codes=frozenset({client.city_id}))
+    if client.province_id is not None:
+        return Scope(province_codes=frozenset({client.province_id}))
+    return Scope.none()
+
+
+def place_covered(scope: Scope, place: Place) -> bool:
+    return (
+        scope.everything
+        or (place.province_code != "" and place.province_code in scope.province_codes)
+        or (place.city_code != "" and place.city_code in scope.city_codes)
+        or (place.county_code != "" and place.county_code in scope.county_codes)
+        or (place.school_code != "" and place.school_code in scope.school_codes)
+    )
+
+
+@dataclass(frozen=True)
+class LearnerInfo:
+    learner_id: int
+    place: Place
+    student_profile_id: int | None
+
+
+def _user_school(user: User) -> Any:
+    for attribute in ("student_profile", "teacher_profile"):
+        profile = getattr(user, attribute, None)
+        if profile is not None:
+            return profile.school
+    return None
+
+
+def learner_account_names(agents: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Account names of ``agents`` that are platform learners' accounts (by homePage)."""
+    home = accounts_home_page()
+    names: set[str] = set()
+    for agent in agents:
+        account = agent.get("account") if isinstance(agent, Mapping) else None
+        if (
+            isinstance(account, Mapping)
+            and account.get("homePage") == home
+            and isinstance(account.get("name"), str)
+        ):
+            names.add(account["name"])
+    return names
+
+
+def learners_by_account(names: Iterable[str]) -> dict[str, LearnerInfo]:
+    """Resolve account names to learners, their place and (for students) StudentProfile id."""
+    names = set(names)
+    if not names:
+        return {}
+    rows = Learner.objects.filter(account_name__in=names).select_related(
+        "user__student_profile__school__county", "user__teacher_profile__school__county"
+    )
+    found: dict[str, LearnerInfo] = {}
+    for learner in rows:
+        school = _user_school(learner.user)
+        place = (
+            Place(school.county.province_id, school.county.city_id, school.county_id, school.code)
+            if school is not None
+            else Place()
+        )
+        profile = getattr(learner.user, "student_profile", None)
+        found[learner.account_name] = LearnerInfo(
+            learner.pk, place, profile.pk if profile is not None else None
+        )
+    return found
+
+
+def learner_for_user(user: User) -> Learner:
+    """The user's pseudonymous learner identity (created on first use)."""
+    learner = Learner.objects.filter(user=user).first()
+    if learner is None:
+        learner, _ = Learner.objects.get_or_create(
+            user=user, defaults={"account_name": secrets.token_hex(12)}
+        )
+    return learner
+
+
+def learner_agent(user: User) -> dict[str, Any]:
+    """The xAPI Agent for a platform user: account only, no name, no email."""
+    learner = learner_for_user(user)
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": accounts_home_page(), "name": learner.account_name},
+    }
