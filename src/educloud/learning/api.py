@@ -1,5 +1,31 @@
-"""Public Python interface of the learning app."""
+"""Public Python interface of the learning app: what other apps (and the web layer) may call."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from educloud.learning.models import Item, KnowledgePoint, StudentMastery
+from educloud.learning.selectors import MASTERED, READY, graph_list, school_aggregates
+from educloud.learning.services import (
+    ANSWERED,
+    item_iri,
+    mastery_refit,
+    response_record,
+    responses_ingest,
+)
+from educloud.learning.synthetic import LearningSeedReport, demo_learning_seed
+
+__all__ = [
+    "ANSWERED",
+    "MASTERED",
+    "READY",
+    "Item",
+    "KnowledgePoint",
+    "LearningSeedReport",
+    "StudentMastery",
+    "demo_learning_seed",
+    "graph_list",
+    "item_iri",
+    "mastery_refit",
+    "response_record",
+    "responses_ingest",
+    "school_aggregates",
+]

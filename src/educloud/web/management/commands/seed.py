@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
+from educloud.learning.api import demo_learning_seed
 from educloud.regions.api import regions_load
 from educloud.schools.api import synthetic_schools_seed
 
@@ -34,3 +35,4 @@ class Command(BaseCommand):
                 f"synthetic accounts: {len(people.accounts)} roles, {people.teachers} teachers, "
                 f"{people.students} students"
             )
+            self.stdout.write(str(demo_learning_seed(seed=seed)))
