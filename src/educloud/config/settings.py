@@ -43,6 +43,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The site's public base URL. xAPI identities of learners and LRS clients are built on it, and
+# learning items' activity IRIs too: set it once per deployment and never change it.
+EDUCLOUD_BASE_URL = env.str("EDUCLOUD_BASE_URL", default="http://127.0.0.1:8000")
 DEBUG = env.bool("EDUCLOUD_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("EDUCLOUD_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("EDUCLOUD_CSRF_TRUSTED_ORIGINS", default=[])

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -80,15 +79,7 @@ def _authorize(actor: User | None, allowed: set[Role], message: str) -> None:
         raise PermissionDenied(message)
 
 
-def site_base_url() -> str:
-    """The site's base IRL, as the LRS uses it (the LRS's own function when it exports one)."""
-    own = getattr(lrs_api, "site_base_url", None)
-    if callable(own):
-        return str(own()).rstrip("/")
-    import os
-
-    configured = getattr(settings, "EDUCLOUD_BASE_URL", "") or os.environ.get("EDUCLOUD_BASE_URL", "")
-    return (configured or "http://127.0.0.1:8000").rstrip("/")
+site_base_url = lrs_api.site_base_url  # one source of truth for the site's IRL
 
 
 def item_iri(item: Item) -> str:

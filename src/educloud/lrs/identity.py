@@ -12,7 +12,6 @@ and where (which school / region) a Statement or document belongs for read scopi
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def site_base_url() -> str:
-    configured = getattr(settings, "EDUCLOUD_BASE_URL", "") or os.environ.get("EDUCLOUD_BASE_URL", "")
-    return (configured or DEFAULT_BASE_URL).rstrip("/")
+    """``settings.EDUCLOUD_BASE_URL``: identities hang on it, so set it once and never change it."""
+    return (settings.EDUCLOUD_BASE_URL or DEFAULT_BASE_URL).rstrip("/")
 
 
 def accounts_home_page() -> str:
