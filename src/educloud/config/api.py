@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from educloud.lib.errors import DomainError
 from educloud.equity.endpoints import router as equity_router
 from educloud.learning.endpoints import router as learning_router
+from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
 from educloud.lrs.endpoints import router as lrs_router
 from educloud.regions.endpoints import router as regions_router
