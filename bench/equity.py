@@ -11,7 +11,7 @@ PostgreSQL database given by ``--database-url``, which must exist and is overwri
 * **indices side by side with PySAL** (``inequality`` package, unweighted, the same arrays: every
   evaluated school section of the year, seven indicators, four groupings): PySAL ``Gini`` + ``Theil``
   + ``TheilD`` vs ``algos.inequality`` (``gini``, ``theil_t``, ``theil_decomposition``) and vs the
-  report's vectorised split (``equity.reports.theil_split``); times and the largest difference.
+  report's vectorised split (``algos.inequality.theil_split``); times and the largest difference.
 * **one county's plan**: ``equity.planning.county_plan`` (minimum cost, both stages) for the county
   with the most schools. Target ≤ 5 s.
 * **all counties' plans**: the same for all 142 counties × 2 stages. Target ≤ 60 s.
@@ -116,13 +116,13 @@ def run(args: argparse.Namespace, seed_seconds: float | None) -> None:
     from inequality.theil import Theil, TheilD
 
     from educloud.algos.allocation import plan_minimum_cost
-    from educloud.algos.inequality import gini, theil_decomposition, theil_t
+    from educloud.algos.inequality import gini, theil_decomposition, theil_split, theil_t
     from educloud.algos.standard import INDICATOR_KEYS, StageStandard, stage_standard
     from educloud.equity import selectors
     from educloud.equity.dataset import region_lookup, stats_table
     from educloud.equity.indicators import DEFAULT_COSTS
     from educloud.equity.planning import county_plan
-    from educloud.equity.reports import indicator_values, theil_split
+    from educloud.equity.reports import indicator_values
     from educloud.lib.errors import DomainError
     from educloud.lib.scope import Scope
 
