@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.urls import include, path
 
 from educloud.config.api import api
+from educloud.library.views import oai_endpoint
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("xapi/", include("educloud.lrs.urls")),  # the xAPI LRS (its own HTTP rules, not Ninja)
     path("library/", include("educloud.library.urls")),
+    path("oai", oai_endpoint, name="oai"),  # OAI-PMH 2.0 provider (library's public and circle resources)
     path("search/", include("educloud.search.urls")),
     path("learning/", include("educloud.learning.urls")),
     path("equity/", include("educloud.equity.urls")),

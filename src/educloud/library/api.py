@@ -1,5 +1,29 @@
-"""Public Python interface of the library app."""
+"""Public Python interface of the library app: what other apps (and the web layer) may call."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from educloud.library.models import Engagement, Resource
+from educloud.library.selectors import (
+    CrossBorderRow,
+    cross_border_totals,
+    cross_border_usage,
+    resource_get,
+    resource_list,
+)
+from educloud.library.services import resource_complete, resource_quality, resources_reindex
+from educloud.library.synthetic import LibrarySeedReport, demo_library_seed
+
+__all__ = [
+    "CrossBorderRow",
+    "Engagement",
+    "LibrarySeedReport",
+    "Resource",
+    "cross_border_totals",
+    "cross_border_usage",
+    "demo_library_seed",
+    "resource_complete",
+    "resource_get",
+    "resource_list",
+    "resource_quality",
+    "resources_reindex",
+]

@@ -6,5 +6,5 @@ from django.apps import AppConfig
 class LibraryConfig(AppConfig):
     name = "educloud.library"
     verbose_name = "资源库"
-    # Set nav_url (a URL name) to show the app in the top navigation; unset until it has pages.
-    nav_url: str | None = None
+    # The top navigation links here (web.context reads nav_url).
+    nav_url: str | None = "library:index"

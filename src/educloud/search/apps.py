@@ -6,5 +6,4 @@ from django.apps import AppConfig
 class SearchConfig(AppConfig):
     name = "educloud.search"
     verbose_name = "搜索"
-    # Set nav_url (a URL name) to show the app in the top navigation; unset until it has pages.
-    nav_url: str | None = None
+    nav_url: str | None = "search:index"

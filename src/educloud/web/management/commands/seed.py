@@ -9,6 +9,7 @@ from django.db import transaction
 
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
 from educloud.learning.api import demo_learning_seed
+from educloud.library.api import demo_library_seed
 from educloud.regions.api import regions_load
 from educloud.schools.api import synthetic_schools_seed
 
@@ -16,7 +17,8 @@ from educloud.schools.api import synthetic_schools_seed
 class Command(BaseCommand):
     help = (
         "Replace all synthetic data with a fresh deterministic set. 'demo': ~2,200 schools, one account "
-        "per role, some teachers and pseudonymous students; 'region': ~20,000 schools for benchmarks (and no demo accounts)."
+        "per role, pseudonymous teachers and students, library resources, learning data; "
+        "'region': ~20,000 schools for benchmarks (and no demo accounts)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,5 +36,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"synthetic accounts: {len(people.accounts)} roles, {people.teachers} teachers, "
                 f"{people.students} students"
+            )
+            library = demo_library_seed(seed=seed)
+            self.stdout.write(
+                f"synthetic library: {library.resources} resources ({library.published} published), "
+                f"{library.events} engagement events, {library.collections} collections"
             )
             self.stdout.write(str(demo_learning_seed(seed=seed)))

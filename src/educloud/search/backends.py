@@ -1,0 +1,754 @@
+"""The full-text index behind one interface, with a SQLite FTS5 and a PostgreSQL backend.
+
+What it owns
+    Writing analyzed documents into the index, deleting them, and answering a :class:`Query` (a page
+    of ranked hits, a count, facet counts, suggestions) in SQL. :func:`backend` picks the
+    implementation from the database vendor; the rest of the app never writes SQL.
+
+How a document is indexed
+    ``algos.text.analyze_document`` gives space-separated terms for title, tags, pinyin initials and
+    body. Filter *keys* — the source, each visibility key and each facet value — are hashed into
+    letter-only tokens (:func:`key_token`) and indexed too, so one index lookup does text match,
+    visibility and facet filtering together, and counting never touches a row.
+
+    * SQLite: FTS5 table ``search_fts(title, tags, pinyin, body, keys)``, ``unicode61`` tokenizer,
+      ``rowid`` = ``search_document.rank_key``.
+    * PostgreSQL: ``search_document.tsv`` = ``setweight(to_tsvector('simple', title), 'A') ||
+      setweight(…tags, 'B') || setweight(…pinyin, 'C') || to_tsvector('simple', body || keys)`` with a
+      GIN index. Queries go through ``to_tsquery('simple', …)``, so both sides use the same parser.
+
+The static order: ``rank_key``
+    Every document gets :func:`rank_key` = (quality to 0.001, descending; then ``updated_at`` to the
+    minute, descending; then write sequence, descending) packed in one 63-bit integer, unique. On
+    SQLite it *is* the FTS5 rowid, so FTS5 returns matches in this order and can stop after the first
+    few (``ORDER BY rowid LIMIT k``); on PostgreSQL a unique B-tree on it does the same. This is the
+    classic "document ids assigned in static-rank order" of web search engines: it bounds the work per
+    query whatever the number of matches.
+
+Ranking (documented formula, both backends)
+    ``score = relevance × (1 + quality)``, ``quality`` ∈ [0, 1]: a resource of the best quality counts
+    up to twice as much as an equally relevant one of none.
+
+    * SQLite ``relevance = 4·sat(title) + 2·sat(tags) + 1`` where ``sat(c) = m·(k1 + 1) / (m + k1·(1 − b +
+      b·L/avgL))`` is BM25's term-frequency saturation (k1 = 1.2, b = 0.75) for the ``m`` matched tokens
+      among the ``L`` tokens of column ``c`` (``avgL`` from FTS5's averages record), read with FTS5's
+      ``highlight()``; ``+ 1`` stands for the body, which every candidate matches when its title and tags
+      do not. Like ``ts_rank`` it has no IDF: FTS5's ``bm25()`` computes IDF by scanning the whole
+      doclist of every phrase of the query — including the filter keys that match most documents —
+      on every query, which alone costs ~80 ms at a million documents. Every candidate contains every
+      query word anyway (AND), so IDF would only re-weight words against each other.
+    * PostgreSQL ``relevance = ts_rank(tsv, text_query, 1)`` — weights A 1.0 (title), B 0.4 (tags),
+      C 0.2 (pinyin), D 0.1 (body); normalization 1 divides by 1 + log(document length).
+
+    Scored are the *candidates*: the first ``RERANK_CANDIDATES`` (200) matches in static order, plus
+    the first 200 whose title or tags match (so a relevant title is not lost behind hundreds of
+    better-rated body mentions). With up to 200 matches this is every match, i.e. exact. Results
+    past the candidates continue in static order. Ties: static order. Absolute scores differ between
+    the backends; the orderings the tests pin (title beats body, quality breaks ties) agree.
+
+    An empty query (browse) lists matches in static order; its score is ``quality``.
+
+Counting
+    Matches are counted up to ``COUNT_LIMIT`` (10,000, the deepest result a page can reach); beyond it
+    the count is reported as 10,000 and *not exact* (like Elasticsearch's ``track_total_hits``), unless
+    the caller asks for an exact count (its cost grows with the number of matches). Facet counts are
+    taken over the same first 10,000 matches in static order. PostgreSQL counts from the GIN bitmap
+    (sequential and index scans disabled for that one statement), which stops after 10,001 rows.
+
+Read next: ``educloud.search.services`` (validation), ``educloud.search.selectors`` (search, suggest).
+"""
+
+# ruff: noqa: S608 — SQL text is assembled from constants, column names from FACETS and placeholders;
+# every value is passed as a parameter.
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+
+from educloud.algos.text import AnalyzedDocument, QueryTerm
+from educloud.search.models import FACETS
+
+#: Candidates per pool that get a relevance score (see "Ranking").
+RERANK_CANDIDATES = 200
+#: Counts (and facet counts) are exact up to this many matches.
+COUNT_LIMIT = 10_000
+#: PostgreSQL: work_mem for counting (per query, ``SET LOCAL``), so the match bitmap of a million documents
+#: stays exact.
+COUNT_WORK_MEM = "64MB"
+#: Suggestions are the distinct titles among this many best matches in static order.
+SUGGEST_CANDIDATES = 50
+
+QUALITY_LEVELS = 1_000
+#: PostgreSQL: prefix of the extra copy of every title/tag term (``x勾股定理``), so "matches in the title or
+#: tags" is an exact GIN lookup. A letter, so the parser keeps ``x`` + word as one word.
+TITLE_MARKER = "x"
+_MINUTE_BITS = 26  # 2000-01-01 + 2^26 minutes ≈ year 2127
+_SEQ_BITS = 27
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def rank_key(*, quality: float, updated_at: datetime, seq: int) -> int:
+    """The static order as one integer: smaller = earlier = better.
+
+    ``(1000 − round(quality × 1000)) << 53 | (2^26 − 1 − minutes since 2000) << 27``
+    ``| (2^27 − 1 − seq mod 2^27)``.
+    Unique while two documents with the same quality and minute are fewer than 2^27 writes apart.
+    """
+    q = QUALITY_LEVELS - round(min(1.0, max(0.0, quality)) * QUALITY_LEVELS)
+    minutes = int((updated_at - _EPOCH).total_seconds() // 60)
+    minutes = min((1 << _MINUTE_BITS) - 1, max(0, minutes))
+    age = (1 << _MINUTE_BITS) - 1 - minutes
+    order = (1 << _SEQ_BITS) - 1 - (seq & ((1 << _SEQ_BITS) - 1))
+    return (q << (_MINUTE_BITS + _SEQ_BITS)) | (age << _SEQ_BITS) | order
+
+
+def quality_of_key(key: int) -> float:
+    return (QUALITY_LEVELS - (key >> (_MINUTE_BITS + _SEQ_BITS))) / QUALITY_LEVELS
+
+
+def key_token(kind: str, value: str) -> str:
+    """A letter-only token for a filter key: ``("v", "school:S1")`` → ``z`` + 16 letters.
+
+    Letters only, so FTS5's ``unicode61`` and PostgreSQL's parser keep it as one word; hashed, so any
+    key (colons, Chinese, spaces) fits and no real word collides with it.
+    """
+    digest = hashlib.blake2b(f"{kind}\x1f{value}".encode(), digest_size=8).hexdigest()
+    return "z" + digest.translate(_HEX_TO_LETTERS)
+
+
+def source_token(source: str) -> str:
+    return key_token("s", source)
+
+
+def visibility_token(key: str) -> str:
+    return key_token("v", key)
+
+
+def facet_token(name: str, value: str) -> str:
+    return key_token("f:" + name, value)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One validated document, ready to write."""
+
+    source: str
+    object_id: str
+    title: str
+    body: str
+    url: str
+    tags: list[str]
+    visibility: list[str]
+    quality: float
+    updated_at: datetime
+    facets: dict[str, str]  # facet name → value
+    analyzed: AnalyzedDocument
+
+    @property
+    def keys(self) -> str:
+        tokens = [source_token(self.source)]
+        tokens += [visibility_token(k) for k in self.visibility]
+        tokens += [facet_token(name, value) for name, value in sorted(self.facets.items())]
+        return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated search. ``terms`` empty = browse; ``visibility`` None = may see everything."""
+
+    source: str
+    terms: list[QueryTerm]
+    visibility: list[str] | None
+    filters: dict[str, str] = field(default_factory=dict)  # facet name → value
+    offset: int = 0
+    limit: int = 20
+    exact_count: bool = False
+
+
+@dataclass(frozen=True)
+class RawHit:
+    object_id: str
+    title: str
+    body: str
+    url: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RawResult:
+    hits: list[RawHit]
+    count: int
+    count_exact: bool
+
+
+_DOC_COLUMNS = [
+    "source",
+    "object_id",
+    "title",
+    "body",
+    "url",
+    "tags",
+    "visibility",
+    "quality",
+    "updated_at",
+    "rank_key",
+]
+_FACET_COLUMNS = list(FACETS.values())
+
+
+def _latest(rows: Sequence[IndexRow]) -> list[IndexRow]:
+    """One row per (source, object_id), the last one given."""
+    return list({(r.source, r.object_id): r for r in rows}.values())
+
+
+class SearchBackend:
+    """The search algorithm (candidates, re-ranking, paging); subclasses supply the SQL primitives."""
+
+    vendor = ""
+
+    def __init__(self, conn: Any = None) -> None:
+        self.connection = conn or connection
+
+    # -- writing ------------------------------------------------------------------------------------
+    def write(self, rows: Sequence[IndexRow]) -> None:
+        raise NotImplementedError
+
+    def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
+        raise NotImplementedError
+
+    def optimize(self) -> None:
+        """Maintenance after a large load (merge index segments, refresh planner statistics)."""
+        raise NotImplementedError
+
+    def _doc_params(self, row: IndexRow, key: int) -> list[Any]:
+        ops = self.connection.ops
+        return [
+            row.source,
+            row.object_id,
+            row.title,
+            row.body,
+            row.url,
+            ops.adapt_json_value(row.tags, None),
+            " " + " ".join(row.visibility) + " ",
+            row.quality,
+            ops.adapt_datetimefield_value(row.updated_at),
+            key,
+            *(row.facets.get(name, "") for name in FACETS),
+        ]
+
+    def _rank_keys(self, cursor: CursorWrapper, rows: Sequence[IndexRow]) -> list[int]:
+        seqs = self._next_seq(cursor, len(rows))
+        return [
+            rank_key(quality=r.quality, updated_at=r.updated_at, seq=s)
+            for r, s in zip(rows, seqs, strict=True)
+        ]
+
+    # -- SQL primitives -----------------------------------------------------------------------------
+    def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
+        raise NotImplementedError
+
+    def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
+        raise NotImplementedError
+
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+        """Keys of the page, in static order."""
+        raise NotImplementedError
+
+    def _candidates(
+        self,
+        cursor: CursorWrapper,
+        query: Query,
+        *,
+        titled: bool,
+        limit: int,
+        after: int | None = None,
+        exclude: Sequence[int] = (),
+        offset: int = 0,
+    ) -> list[tuple[int, float]]:
+        """(key, relevance) of matches in static order; ``titled``: only title/tags matches."""
+        raise NotImplementedError
+
+    def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+        """key → (object_id, title, body, url)."""
+        raise NotImplementedError
+
+    def facet_counts(self, query: Query, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        raise NotImplementedError
+
+    def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
+        raise NotImplementedError
+
+    # -- the algorithm ------------------------------------------------------------------------------
+    def search(self, query: Query) -> RawResult:
+        with self.connection.cursor() as cursor:
+            limit = None if query.exact_count else COUNT_LIMIT + 1
+            count = self._count(cursor, query, limit)
+            exact = limit is None or count <= COUNT_LIMIT
+            count = count if exact else COUNT_LIMIT
+            if count == 0 or query.offset >= count:
+                return RawResult([], count, exact)
+            if query.terms:
+                page = self._ranked_page(cursor, query)
+            else:
+                page = [(k, quality_of_key(k)) for k in self._browse(cursor, query)]
+            rows = self._fetch(cursor, [k for k, _ in page])
+            hits = [RawHit(*rows[k], score=score) for k, score in page if k in rows]
+            return RawResult(hits, count, exact)
+
+    def _ranked_page(self, cursor: CursorWrapper, query: Query) -> list[tuple[int, float]]:
+        general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
+        titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES)
+        relevance: dict[int, float] = {}
+        for key, rel in [*general, *titled]:
+            relevance[key] = max(relevance.get(key, 0.0), rel)
+        scored = sorted(
+            ((rel * (1 + quality_of_key(k)), k) for k, rel in relevance.items()),
+            key=lambda sk: (-sk[0], sk[1]),
+        )
+        start, end = query.offset, query.offset + query.limit
+        page = [(k, score) for score, k in scored[start:end]]
+        if end > len(scored) and len(general) == RERANK_CANDIDATES:
+            # Past the candidates: the remaining matches in static order.
+            after = general[-1][0]
+            rest = self._candidates(
+                cursor,
+                query,
+                titled=False,
+                limit=end - max(start, len(scored)),
+                after=after,
+                exclude=[k for k, _ in titled if k > after],
+                offset=max(0, start - len(scored)),
+            )
+            page += [(k, rel * (1 + quality_of_key(k))) for k, rel in rest]
+        return page
+
+    def suggest(
+        self, *, source: str, terms: list[QueryTerm], visibility: list[str] | None, limit: int
+    ) -> list[str]:
+        query = Query(source=source, terms=terms, visibility=visibility)
+        with self.connection.cursor() as cursor:
+            keys = self._suggest_keys(cursor, query, SUGGEST_CANDIDATES)
+            rows = self._fetch(cursor, keys)
+        return list(dict.fromkeys(rows[k][1] for k in keys if k in rows))[:limit]
+
+    @staticmethod
+    def _count_facets(
+        rows: Sequence[Sequence[str | None]], names: Sequence[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        counters = [Counter(row[i] for row in rows) for i in range(len(names))]
+        return {
+            name: sorted(((v, n) for v, n in counter.items() if v), key=lambda vn: (-vn[1], vn[0]))
+            for name, counter in zip(names, counters, strict=True)
+        }
+
+
+# ---------------------------------------------------------------------------------------------------
+class SqliteBackend(SearchBackend):
+    """SQLite FTS5; see the module docstring."""
+
+    vendor = "sqlite"
+    K1, B = 1.2, 0.75
+    #: (column index in search_fts, weight) of the columns whose matches are counted.
+    SCORED_COLUMNS = ((0, 4.0), (1, 2.0))
+    BODY_WEIGHT = 1.0
+    _MARKED = re.compile("\x01([^\x02]*)\x02")
+
+    @staticmethod
+    def _varints(blob: bytes) -> list[int]:
+        """SQLite varints (FTS5 record format; values below 2^56 need no 9th byte)."""
+        values: list[int] = []
+        value, i = 0, 0
+        while i < len(blob):
+            byte = blob[i]
+            value = (value << 7) | (byte & 0x7F)
+            i += 1
+            if not byte & 0x80:
+                values.append(value)
+                value = 0
+        return values
+
+    def _average_lengths(self, cursor: CursorWrapper) -> list[float]:
+        """Average tokens per column, from FTS5's averages record (row 1 of ``search_fts_data``)."""
+        cursor.execute("SELECT block FROM search_fts_data WHERE id = 1")
+        row = cursor.fetchone()
+        values = self._varints(bytes(row[0])) if row else []
+        rows = values[0] if values else 0
+        return [(total / rows if rows else 1.0) or 1.0 for total in values[1:]] or [1.0] * 5
+
+    def _relevance(self, marked: Sequence[str], averages: Sequence[float]) -> float:
+        score = self.BODY_WEIGHT
+        for text, (column, weight) in zip(marked, self.SCORED_COLUMNS, strict=True):
+            if not text or "\x01" not in text:
+                continue
+            length = len(text.split())
+            hits = sum(len(span.split()) for span in self._MARKED.findall(text))
+            norm = 1 - self.B + self.B * length / averages[column]
+            score += weight * hits * (self.K1 + 1) / (hits + self.K1 * norm)
+        return score
+
+    @staticmethod
+    def _phrase(word: str, prefix: bool = False) -> str:
+        return '"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    def _term_expr(self, term: QueryTerm, columns: str) -> str:
+        alternatives = [self._phrase(term.word, term.prefix)]
+        if term.parts:
+            alternatives.append("(" + " AND ".join(self._phrase(p) for p in term.parts) + ")")
+        expr = f"{columns}: (" + " OR ".join(alternatives) + ")"
+        if term.pinyin:
+            expr = f"({expr} OR {{pinyin}}: {self._phrase(term.word, term.prefix)})"
+        return expr
+
+    @staticmethod
+    def _keys_expr(query: Query) -> str:
+        parts = [f"{{keys}}: {source_token(query.source)}"]
+        if query.visibility is not None:
+            parts.append("{keys}: (" + " OR ".join(visibility_token(k) for k in query.visibility) + ")")
+        parts += [f"{{keys}}: {facet_token(name, value)}" for name, value in sorted(query.filters.items())]
+        return " AND ".join(parts)
+
+    def _match(self, query: Query, *, titled: bool = False) -> str:
+        columns = "{title tags}" if titled else "{title tags body}"
+        return " AND ".join([*(self._term_expr(t, columns) for t in query.terms), self._keys_expr(query)])
+
+    # -- writing
+    def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
+        cursor.execute("UPDATE search_rank_seq SET value = value + %s RETURNING value", [n])
+        last = int(cursor.fetchone()[0])
+        return list(range(last - n + 1, last + 1))
+
+    def _old_keys(self, cursor: CursorWrapper, source: str, object_ids: Sequence[str]) -> list[int]:
+        marks = ", ".join(["%s"] * len(object_ids))
+        cursor.execute(
+            f"SELECT rank_key FROM search_document WHERE source = %s AND object_id IN ({marks})",
+            [source, *object_ids],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+    def _delete_fts(self, cursor: CursorWrapper, keys: Sequence[int]) -> None:
+        if keys:
+            cursor.execute(
+                f"DELETE FROM search_fts WHERE rowid IN ({', '.join(['%s'] * len(keys))})", list(keys)
+            )
+
+    def write(self, rows: Sequence[IndexRow]) -> None:
+        placeholders = ", ".join(["%s"] * (len(_DOC_COLUMNS) + len(_FACET_COLUMNS)))
+        columns = ", ".join(_DOC_COLUMNS + _FACET_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _DOC_COLUMNS[2:] + _FACET_COLUMNS)
+        upsert = (
+            f"INSERT INTO search_document ({columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT (source, object_id) DO UPDATE SET {updates}"
+        )
+        unique = _latest(rows)
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                for source in {r.source for r in chunk}:
+                    self._delete_fts(
+                        cursor,
+                        self._old_keys(cursor, source, [r.object_id for r in chunk if r.source == source]),
+                    )
+                keys = self._rank_keys(cursor, chunk)
+                cursor.executemany(upsert, [self._doc_params(r, k) for r, k in zip(chunk, keys, strict=True)])
+                cursor.executemany(
+                    "INSERT INTO search_fts (rowid, title, tags, pinyin, body, keys) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [
+                        (k, r.analyzed.title, r.analyzed.tags, r.analyzed.pinyin, r.analyzed.body, r.keys)
+                        for r, k in zip(chunk, keys, strict=True)
+                    ],
+                )
+
+    def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
+        deleted = 0
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(object_ids), 500):
+                keys = self._old_keys(cursor, source, object_ids[start : start + 500])
+                if keys:
+                    self._delete_fts(cursor, keys)
+                    cursor.execute(
+                        f"DELETE FROM search_document WHERE rank_key IN ({', '.join(['%s'] * len(keys))})",
+                        keys,
+                    )
+                    deleted += len(keys)
+        return deleted
+
+    def optimize(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+            cursor.execute("ANALYZE search_document")
+
+    # -- reading
+    def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
+        inner = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s" + (" LIMIT %s" if limit else "")
+        cursor.execute(f"SELECT count(*) FROM ({inner})", [self._match(query), *([limit] if limit else [])])
+        return int(cursor.fetchone()[0])
+
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+        cursor.execute(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid LIMIT %s OFFSET %s",
+            [self._match(query), query.limit, query.offset],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+    def _candidates(
+        self,
+        cursor: CursorWrapper,
+        query: Query,
+        *,
+        titled: bool,
+        limit: int,
+        after: int | None = None,
+        exclude: Sequence[int] = (),
+        offset: int = 0,
+    ) -> list[tuple[int, float]]:
+        marks = ", ".join(f"highlight(search_fts, {c}, char(1), char(2))" for c, _ in self.SCORED_COLUMNS)
+        sql = f"SELECT rowid, {marks} FROM search_fts WHERE search_fts MATCH %s"
+        params: list[Any] = [self._match(query, titled=titled)]
+        if after is not None:
+            sql += " AND rowid > %s"
+            params.append(after)
+        if exclude:
+            sql += f" AND rowid NOT IN ({', '.join(['%s'] * len(exclude))})"
+            params += list(exclude)
+        cursor.execute(sql + " ORDER BY rowid LIMIT %s OFFSET %s", [*params, limit, offset])
+        rows = cursor.fetchall()
+        averages = self._average_lengths(cursor) if rows else []
+        return [(r[0], self._relevance(r[1:], averages)) for r in rows]
+
+    def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+        if not keys:
+            return {}
+        cursor.execute(
+            "SELECT rank_key, object_id, title, body, url FROM search_document "
+            f"WHERE rank_key IN ({', '.join(['%s'] * len(keys))})",
+            list(keys),
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
+
+    def facet_counts(self, query: Query, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        if not names:
+            return {}
+        columns = ", ".join(f"d.{FACETS[n]}" for n in names)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH %s "
+                "ORDER BY rowid LIMIT %s) m JOIN search_document d ON d.rank_key = m.k",
+                [self._match(query), COUNT_LIMIT],
+            )
+            return self._count_facets(cursor.fetchall(), names)
+
+    def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
+        cursor.execute(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid LIMIT %s",
+            [self._match(query, titled=True), limit],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------------
+class PostgresBackend(SearchBackend):
+    """PostgreSQL full text; see the module docstring."""
+
+    vendor = "postgresql"
+    TSV = (
+        "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
+        "setweight(to_tsvector('simple', %s), 'C') || to_tsvector('simple', %s)"
+    )
+
+    @staticmethod
+    def _marked(row: IndexRow) -> list[str]:
+        """Title and tag terms again, prefixed: what a title-only match looks for (unweighted)."""
+        return [
+            TITLE_MARKER + t for t in dict.fromkeys((row.analyzed.title + " " + row.analyzed.tags).split())
+        ]
+
+    # The source is a key token in tsv: no column filter, so a count can be answered from the GIN index
+    # and the visibility map alone (no heap fetch).
+    MATCH = "d.tsv @@ to_tsquery('simple', %s)"
+
+    @staticmethod
+    def _lexeme(word: str, suffix: str = "") -> str:
+        return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":" + suffix if suffix else "")
+
+    def _term_expr(self, term: QueryTerm, marker: str) -> str:
+        star = ":*" if term.prefix else ""
+        alternatives = [self._lexeme(marker + term.word) + star]
+        if term.parts:
+            alternatives.append("(" + " & ".join(self._lexeme(marker + p) for p in term.parts) + ")")
+        if term.pinyin and marker:
+            alternatives.append(self._lexeme(term.word) + star)  # pinyin initials come from titles and tags
+        return "(" + " | ".join(alternatives) + ")"
+
+    def _text_query(self, terms: list[QueryTerm], *, titled: bool = False) -> str:
+        return " & ".join(self._term_expr(t, TITLE_MARKER if titled else "") for t in terms)
+
+    def _match(self, query: Query, *, titled: bool = False) -> list[Any]:
+        """Parameters for ``MATCH``: the tsquery text (text terms & keys). No weight restrictions: they
+        force a recheck of every row and fool the planner's estimates. Title/tag matches use the
+        ``TITLE_MARKER`` copies of title and tag terms instead; pinyin initials cannot collide with
+        Chinese words, and an a–z query word is a pinyin candidate anyway."""
+        keys = [source_token(query.source)]
+        if query.visibility is not None:
+            keys.append("(" + " | ".join(visibility_token(k) for k in query.visibility) + ")")
+        keys += [facet_token(name, value) for name, value in sorted(query.filters.items())]
+        text = self._text_query(query.terms, titled=titled) if query.terms else ""
+        return [" & ".join([f"({text})"] * bool(text) + keys)]
+
+    # -- writing
+    def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
+        cursor.execute("SELECT nextval('search_rank_seq') FROM generate_series(1, %s)", [n])
+        return [r[0] for r in cursor.fetchall()]
+
+    def write(self, rows: Sequence[IndexRow]) -> None:
+        columns = ", ".join(_DOC_COLUMNS + _FACET_COLUMNS + ["tsv"])
+        placeholders = ", ".join(["%s"] * (len(_DOC_COLUMNS) + len(_FACET_COLUMNS)))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in [*_DOC_COLUMNS[2:], *_FACET_COLUMNS, "tsv"])
+        sql = (
+            f"INSERT INTO search_document ({columns}) VALUES ({placeholders}, {self.TSV}) "
+            f"ON CONFLICT (source, object_id) DO UPDATE SET {updates}"
+        )
+        unique = _latest(rows)
+        with self.connection.cursor() as cursor:
+            keys = self._rank_keys(cursor, unique)
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        *self._doc_params(r, k),
+                        r.analyzed.title,
+                        r.analyzed.tags,
+                        r.analyzed.pinyin,
+                        " ".join([r.analyzed.body, r.keys, *self._marked(r)]),
+                    ]
+                    for r, k in zip(unique, keys, strict=True)
+                ],
+            )
+
+    def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM search_document WHERE source = %s AND object_id = ANY(%s)",
+                [source, list(object_ids)],
+            )
+            return int(cursor.rowcount)
+
+    def optimize(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list('search_doc_tsv_gin'::regclass)")
+            if self.connection.in_atomic_block:
+                cursor.execute("ANALYZE search_document")
+            else:  # VACUUM sets the visibility map that lets counts skip the heap
+                cursor.execute("VACUUM ANALYZE search_document")
+
+    # -- reading
+    def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
+        # Counting from the GIN bitmap, stopping after ``limit`` rows, bounds the work whatever the number
+        # of matches; the planner would otherwise pick a sequential or rank_key scan for broad matches,
+        # evaluating (and decompressing) the tsvector of every row it passes. Enough work_mem keeps the
+        # bitmap exact (a lossy one rechecks whole pages).
+        inner = f"SELECT 1 FROM search_document d WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
+        with transaction.atomic(using=self.connection.alias):
+            cursor.execute(
+                f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'; SET LOCAL enable_seqscan = off; "
+                "SET LOCAL enable_indexscan = off"
+            )
+            cursor.execute(
+                f"SELECT count(*) FROM ({inner}) m", [*self._match(query), *([limit] if limit else [])]
+            )
+            return int(cursor.fetchone()[0])
+
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+        cursor.execute(
+            f"SELECT d.rank_key FROM search_document d WHERE {self.MATCH} "
+            "ORDER BY d.rank_key LIMIT %s OFFSET %s",
+            [*self._match(query), query.limit, query.offset],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+    def _candidates(
+        self,
+        cursor: CursorWrapper,
+        query: Query,
+        *,
+        titled: bool,
+        limit: int,
+        after: int | None = None,
+        exclude: Sequence[int] = (),
+        offset: int = 0,
+    ) -> list[tuple[int, float]]:
+        where = self.MATCH
+        params: list[Any] = self._match(query, titled=titled)
+        if after is not None:
+            where += " AND d.rank_key > %s"
+            params.append(after)
+        if exclude:
+            where += " AND NOT (d.rank_key = ANY(%s))"
+            params.append(list(exclude))
+        # ts_rank only for the rows kept: the LIMIT is applied in the subquery.
+        cursor.execute(
+            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM ("
+            f"SELECT d.rank_key, d.tsv FROM search_document d WHERE {where} "
+            "ORDER BY d.rank_key LIMIT %s OFFSET %s"
+            ") m ORDER BY m.rank_key",
+            [self._text_query(query.terms), *params, limit, offset],
+        )
+        return [(r[0], float(r[1])) for r in cursor.fetchall()]
+
+    def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+        if not keys:
+            return {}
+        cursor.execute(
+            "SELECT rank_key, object_id, title, body, url FROM search_document WHERE rank_key = ANY(%s)",
+            [list(keys)],
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
+
+    def facet_counts(self, query: Query, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        if not names:
+            return {}
+        columns = [FACETS[n] for n in names]
+        sets = ", ".join(f"({c})" for c in columns)
+        # One scan for all facets; GROUPING(c) = 0 marks the rows grouped by c.
+        picks = " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(columns))
+        values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
+        sql = (
+            f"SELECT CASE {picks} END, CASE {values} END, count(*) FROM ("
+            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM search_document d WHERE {self.MATCH} "
+            f"ORDER BY d.rank_key LIMIT %s) m GROUP BY GROUPING SETS ({sets})"
+        )
+        result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*self._match(query), COUNT_LIMIT])
+            for index, value, n in cursor.fetchall():
+                if value:
+                    result[names[index]].append((value, int(n)))
+        for values_ in result.values():
+            values_.sort(key=lambda vn: (-vn[1], vn[0]))
+        return result
+
+    def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
+        cursor.execute(
+            f"SELECT d.rank_key FROM search_document d WHERE {self.MATCH} ORDER BY d.rank_key LIMIT %s",
+            [*self._match(query, titled=True), limit],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def backend(conn: Any = None) -> SearchBackend:
+    """The backend for ``conn`` (default: Django's default connection), chosen by its vendor."""
+    conn = conn or connection
+    if conn.vendor == "postgresql":
+        return PostgresBackend(conn)
+    if conn.vendor == "sqlite":
+        return SqliteBackend(conn)
+    raise NotImplementedError(f"search: no backend for database vendor {conn.vendor!r}")

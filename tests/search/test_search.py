@@ -1,0 +1,363 @@
+"""The search index through its public api: matching, visibility, facets, ranking, paging, errors.
+
+Runs on SQLite (FTS5) and, with ``DATABASE_URL``, on PostgreSQL (tsvector + GIN): same tests.
+Documents use the source ``test.search`` so the demo's own documents never interfere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from educloud.lib.errors import InvalidInput
+from educloud.search import api, backends
+from educloud.search.api import DocumentInput, document_delete, document_upsert, search, suggest
+
+pytestmark = pytest.mark.django_db
+
+SRC = "test.search"
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
+SICHUAN_SCHOOL = "school:S5101210007"  # a school of 金堂县 (四川)
+CHONGQING_TEACHER = [
+    "public",
+    "circle",
+    "user:7",
+    "school:S5001180001",
+    "county:500118",
+    "city:500000",
+    "province:500000",
+]
+
+
+def _doc(object_id: str, title: str, **kwargs: object) -> None:
+    kwargs.setdefault("updated_at", T0)
+    document_upsert(source=SRC, object_id=object_id, title=title, **kwargs)  # type: ignore[arg-type]
+
+
+def _ids(query: str, keys: list[str] | None = None, **kwargs: object) -> list[str]:
+    result = search(query=query, source=SRC, visibility_keys=keys or ["public"], **kwargs)  # type: ignore[arg-type]
+    return [hit.object_id for hit in result.items]
+
+
+@pytest.fixture
+def corpus() -> None:
+    _doc(
+        "pyth",
+        "人教版八年级数学下册《勾股定理》教学设计",
+        body="探究直角三角形三边关系。",
+        tags=["勾股定理"],
+        facets={"subject": "数学", "stage": "初中", "grade": 8, "province_code": "500000"},
+        quality=0.6,
+        url="/library/resources/pyth/",
+    )
+    _doc(
+        "quad",
+        "一元二次方程的解法 课件",
+        body="配方法与公式法。",
+        tags=["一元二次方程"],
+        facets={"subject": "数学", "stage": "初中", "grade": 9, "province_code": "510000"},
+        quality=0.4,
+    )
+    _doc(
+        "photo",
+        "光合作用实验视频",
+        body="绿色植物在光照下制造有机物。",
+        facets={"subject": "生物学", "stage": "初中", "grade": 7, "province_code": "510000"},
+        quality=0.9,
+    )
+    _doc(
+        "classic",
+        "文言文阅读：岳阳楼记",
+        body="范仲淹 先天下之忧而忧。",
+        facets={"subject": "语文", "stage": "初中", "grade": 9, "province_code": "500000"},
+        quality=0.2,
+    )
+    _doc(
+        "trad", "國中數學 函數圖像", body="繁體中文撰寫的講義。", facets={"subject": "数学", "stage": "初中"}
+    )
+    _doc(
+        "cnc", "数控技术 车床编程实训", body="中职数控专业。", facets={"subject": "数控技术", "stage": "中职"}
+    )
+    _doc(
+        "sc-school",
+        "金堂县校本勾股定理练习",
+        facets={"subject": "数学", "province_code": "510000"},
+        visibility_keys=[SICHUAN_SCHOOL],
+        quality=1.0,
+    )
+    _doc("circle", "川渝联合教研：勾股定理说课稿", visibility_keys=["circle"], facets={"subject": "数学"})
+
+
+# -- matching -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("勾股定理", ["pyth"]),
+        ("一元二次方程", ["quad"]),
+        ("光合作用", ["photo"]),
+        ("文言文", ["classic"]),
+        ("数控技术", ["cnc"]),
+        ("勾股", ["pyth"]),  # a dictionary word inside a longer one
+        ("直角三角形", ["pyth"]),  # from the body
+        ("范仲淹", ["classic"]),
+    ],
+)
+def test_chinese_queries_find_the_right_documents(corpus: None, query: str, expected: list[str]):
+    assert _ids(query) == expected
+
+
+def test_traditional_and_simplified_meet(corpus: None):
+    assert set(_ids("數學")) == {"pyth", "quad", "trad"}  # also quad: its subject facet is searchable text
+    assert _ids("函数图像") == ["trad"]  # simplified query finds a traditional title
+    assert _ids("勾股定理 數學") == ["pyth"]
+
+
+def test_full_width_and_case_are_folded(corpus: None):
+    _doc("py", "Python 编程入门", facets={"subject": "信息技术"})
+    assert _ids("ＰＹＴＨＯＮ") == ["py"]
+
+
+def test_pinyin_initials(corpus: None):
+    assert _ids("ggdl") == ["pyth"]
+    assert "pyth" in _ids("gg")
+    assert set(_ids("gg", ["all"])) == {"sc-school", "pyth", "circle"}
+
+
+def test_all_words_must_match(corpus: None):
+    assert _ids("勾股定理 光合作用") == []
+    assert _ids("勾股定理 教学设计") == ["pyth"]
+
+
+def test_blank_or_stop_word_query_browses_by_quality_then_recency(corpus: None):
+    _doc("late", "最近上传的资源", quality=0.6, updated_at=T0 + timedelta(days=3))
+    assert _ids("")[:3] == ["photo", "late", "pyth"]  # 0.9; 0.6 newer; 0.6
+    assert _ids("的")[:3] == ["photo", "late", "pyth"]
+    assert _ids("", filters={"subject": "数学"}) == ["pyth", "quad", "trad"]
+
+
+# -- visibility ---------------------------------------------------------------------------------------------
+def test_anonymous_sees_only_public(corpus: None):
+    found = _ids("勾股定理")
+    assert found == ["pyth"]
+    assert "sc-school" not in _ids("", page_size=100) and "circle" not in _ids("", page_size=100)
+
+
+def test_a_sichuan_school_document_never_shows_for_a_chongqing_teacher(corpus: None):
+    for query in ["勾股定理", "金堂县", "ggdl", ""]:
+        assert "sc-school" not in _ids(query, CHONGQING_TEACHER, page_size=100)
+    result = search(
+        query="勾股定理", source=SRC, visibility_keys=CHONGQING_TEACHER, facet_fields=["province_code"]
+    )
+    assert result.count == 2  # pyth (public) and circle
+    assert ("510000", 1) not in result.facets["province_code"]
+    assert suggest(prefix="金堂", source=SRC, visibility_keys=CHONGQING_TEACHER) == []
+
+
+def test_the_school_sees_its_own_document_and_the_joint_office_sees_everything(corpus: None):
+    assert "sc-school" in _ids("勾股定理", ["public", SICHUAN_SCHOOL])
+    assert set(_ids("勾股定理", ["all"])) == {"pyth", "sc-school", "circle"}
+
+
+def test_no_keys_sees_nothing(corpus: None):
+    result = search(query="", source=SRC, visibility_keys=[], facet_fields=["subject"])
+    assert (result.items, result.count, result.facets) == ([], 0, {"subject": []})
+
+
+# -- facets and filters -----------------------------------------------------------------------------------
+def test_facet_counts(corpus: None):
+    result = search(query="", source=SRC, visibility_keys=["public"], facet_fields=["subject", "grade"])
+    assert result.count == 6
+    assert result.facets["subject"] == [("数学", 3), ("数控技术", 1), ("生物学", 1), ("语文", 1)]
+    assert result.facets["grade"] == [("9", 2), ("7", 1), ("8", 1)]  # ints stored as text
+
+
+def test_filters_combine(corpus: None):
+    assert _ids("", filters={"subject": "数学", "grade": 9}) == ["quad"]
+    assert _ids("数学", filters={"province_code": "500000"}) == ["pyth"]
+    assert _ids("", filters={"subject": "数学", "grade": ""}) == ["pyth", "quad", "trad"]  # blank = no filter
+
+
+def test_unknown_facets_are_rejected_by_name(corpus: None):
+    with pytest.raises(InvalidInput, match="colour") as error:
+        search(query="", source=SRC, visibility_keys=["public"], filters={"colour": "red"})
+    assert error.value.field == "colour"
+    with pytest.raises(InvalidInput, match="size"):
+        search(query="", source=SRC, visibility_keys=["public"], facet_fields=["subject", "size"])
+    with pytest.raises(InvalidInput, match="colour"):
+        document_upsert(source=SRC, object_id="x", title="标题", facets={"colour": "red"})
+    with pytest.raises(InvalidInput, match="subject"):
+        search(query="", source=SRC, visibility_keys=["public"], filters={"subject": ["数学"]})  # type: ignore[dict-item]
+
+
+# -- writes ---------------------------------------------------------------------------------------------
+def _index_rows() -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM search_fts")
+        else:
+            cursor.execute("SELECT count(*) FROM search_document WHERE tsv <> ''::tsvector")
+        return int(cursor.fetchone()[0])
+
+
+def test_upsert_is_idempotent_and_replaces(corpus: None):
+    before = _index_rows()
+    for _ in range(3):
+        _doc("pyth", "人教版八年级数学下册《勾股定理》教学设计", quality=0.6)
+    assert _index_rows() == before
+    assert search(query="勾股定理", source=SRC, visibility_keys=["public"]).count == 1
+    _doc("pyth", "勾股定理的证明（修订版）", visibility_keys=["circle"])
+    assert _ids("教学设计") == []  # the old title is gone
+    assert _ids("勾股定理") == []  # now circle only
+    assert "pyth" in _ids("证明", ["circle"])
+    assert _index_rows() == before
+
+
+def test_delete(corpus: None):
+    before = _index_rows()
+    document_delete(source=SRC, object_id="pyth")
+    document_delete(source=SRC, object_id="pyth")  # absent: nothing happens
+    document_delete(source=SRC, object_id="never-indexed")
+    assert _ids("勾股定理") == []
+    assert _index_rows() == before - 1
+
+
+def test_bulk_upsert(corpus: None):
+    docs = [
+        DocumentInput(object_id=f"b{i}", title=f"批量资源 第{i}号 欧姆定律", quality=i / 10) for i in range(5)
+    ]
+    assert (
+        api.documents_bulk_upsert(source=SRC, docs=[*docs, {"object_id": "b9", "title": "字典 欧姆定律"}])
+        == 6
+    )
+    assert _ids("欧姆定律", page_size=3) == ["b4", "b3", "b2"]
+    assert api.documents_bulk_upsert(source=SRC, docs=docs[:2]) == 2  # again: replaces, no duplicates
+    assert search(query="欧姆定律", source=SRC, visibility_keys=["public"]).count == 6
+
+
+def test_bulk_upsert_with_worker_processes(corpus: None):
+    docs = [DocumentInput(object_id=f"w{i}", title=f"并行分析 化学方程式 {i}") for i in range(2500)]
+    assert api.documents_bulk_upsert(source=SRC, docs=docs, workers=2) == 2500
+    assert search(query="化学方程式", source=SRC, visibility_keys=["public"]).count == 2500
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"title": "长" * 301}, "title"),
+        ({"visibility_keys": []}, "visibility_keys"),
+        ({"visibility_keys": "public"}, "visibility_keys"),
+        ({"visibility_keys": ["all"]}, "visibility_keys"),
+        ({"visibility_keys": ["school: S1"]}, "visibility_keys"),
+        ({"quality": float("nan")}, "quality"),
+        ({"quality": "high"}, "quality"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"url": "//evil.example/x"}, "url"),
+        ({"tags": "数学"}, "tags"),
+        ({"tags": ["ok", ""]}, "tags"),
+        ({"facets": {"subject": True}}, "subject"),
+        ({"object_id": ""}, "object_id"),
+        ({"object_id": "a b"}, "object_id"),
+        ({"updated_at": datetime(2026, 1, 1)}, "updated_at"),  # naive on purpose
+    ],
+)
+def test_bad_documents_are_rejected_with_the_field(kwargs: dict[str, object], field: str):
+    args: dict[str, object] = {"source": SRC, "object_id": "bad", "title": "标题"}
+    with pytest.raises(InvalidInput) as error:
+        document_upsert(**{**args, **kwargs})  # type: ignore[arg-type]
+    assert error.value.field == field
+    assert search(query="", source=SRC, visibility_keys=["all"]).count == 0  # nothing written
+
+
+def test_quality_is_clamped_to_0_1(corpus: None):
+    _doc("hi", "超高分 欧姆定律", quality=7.5)
+    _doc("lo", "负分 欧姆定律", quality=-2)
+    assert _ids("", filters={}, page_size=1) == ["hi"]
+    assert _ids("欧姆定律") == ["hi", "lo"]
+
+
+# -- ranking ----------------------------------------------------------------------------------------------
+def test_title_match_outranks_body_match_and_quality_breaks_ties():
+    _doc("body", "初中物理复习资料", body="本单元包括欧姆定律的实验探究。", quality=0.5)
+    _doc("title", "欧姆定律 实验探究", body="电流与电压、电阻的关系。", quality=0.5)
+    _doc("title-better", "欧姆定律 实验探究", body="电流与电压、电阻的关系。", quality=0.8)
+    ranked = search(query="欧姆定律", source=SRC, visibility_keys=["public"]).items
+    assert [h.object_id for h in ranked] == ["title-better", "title", "body"]
+    assert ranked[0].score > ranked[1].score > ranked[2].score > 0
+
+
+def test_results_past_the_candidates_continue_in_static_order(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(backends, "RERANK_CANDIDATES", 3)
+    for i in range(12):
+        titled = i % 4 == 0
+        _doc(
+            f"d{i:02}",
+            "欧姆定律 专题" if titled else "物理复习资料",
+            body="" if titled else "欧姆定律 复习",
+            quality=(i % 7) / 10,
+        )
+    seen = [oid for page in range(1, 7) for oid in _ids("欧姆定律", page=page, page_size=2)]
+    assert sorted(seen) == [f"d{i:02}" for i in range(12)]  # every match once, none lost
+    assert _ids("欧姆定律", page=7, page_size=2) == []
+
+
+# -- counting and paging ----------------------------------------------------------------------------------
+def test_page_bounds(corpus: None):
+    for page, size in [(0, 20), (-1, 20), (1, 0), (1, 101), (501, 20), (2, 10_000)]:
+        with pytest.raises(InvalidInput):
+            search(query="", source=SRC, visibility_keys=["public"], page=page, page_size=size)
+    last = search(query="", source=SRC, visibility_keys=["public"], page=3, page_size=5)
+    assert (last.items, last.count) == ([], 6)  # past the end: empty, true count
+
+
+def test_counts_are_exact_up_to_the_limit(corpus: None, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(backends, "COUNT_LIMIT", 4)
+    capped = search(query="", source=SRC, visibility_keys=["public"])
+    assert (capped.count, capped.count_exact) == (4, False)
+    exact = search(query="", source=SRC, visibility_keys=["public"], exact_count=True)
+    assert (exact.count, exact.count_exact) == (6, True)
+
+
+def test_query_length_limit():
+    with pytest.raises(InvalidInput) as error:
+        search(query="字" * 201, source=SRC, visibility_keys=["public"])
+    assert error.value.field == "q"
+
+
+# -- presentation ----------------------------------------------------------------------------------------
+def test_hits_carry_highlighted_escaped_titles(corpus: None):
+    _doc("xss", "<script>alert(1)</script> 欧姆定律", body="欧姆定律 <b>粗体</b>")
+    hit = search(query="欧姆定律", source=SRC, visibility_keys=["public"]).items[0]
+    assert hit.highlight_title == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>欧姆定律</mark>"
+    assert "<b>" not in hit.snippet and "<mark>欧姆定律</mark>" in hit.snippet
+    pyth = search(query="数学", source=SRC, visibility_keys=["public"]).items
+    assert any(h.url == "/library/resources/pyth/" for h in pyth)
+    trad = search(query="数学", source=SRC, visibility_keys=["public"]).items
+    assert any(h.highlight_title.startswith("國中<mark>數學</mark>") for h in trad)
+
+
+# -- suggestions -----------------------------------------------------------------------------------------
+def test_suggest(corpus: None):
+    assert suggest(prefix="勾股", source=SRC, visibility_keys=["public"]) == [
+        "人教版八年级数学下册《勾股定理》教学设计"
+    ]
+    assert suggest(prefix="ggd", source=SRC, visibility_keys=["public"]) == [
+        "人教版八年级数学下册《勾股定理》教学设计"
+    ]
+    assert suggest(prefix="一元二", source=SRC, visibility_keys=["public"]) == ["一元二次方程的解法 课件"]
+    assert suggest(prefix="勾股", source=SRC, visibility_keys=["all"])[0] == "金堂县校本勾股定理练习"
+    assert suggest(prefix="", source=SRC, visibility_keys=["public"]) == []
+    assert len(suggest(prefix="勾", source=SRC, visibility_keys=["all"], limit=2)) <= 2
+    with pytest.raises(InvalidInput):
+        suggest(prefix="勾", source=SRC, visibility_keys=["public"], limit=0)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgres_keeps_our_terms_whole():
+    _doc("lex", "人教A版 勾股定理 2课时", tags=["数控技术"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(tsv) FROM search_document WHERE source = %s", [SRC])
+        lexemes = set(cursor.fetchone()[0])
+    assert {"人教a版", "勾股定理", "勾股", "定理", "数控技术", "ggdl"} <= lexemes
