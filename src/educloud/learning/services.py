@@ -7,7 +7,7 @@
 * Item bank: ``items_import`` (CSV or .xlsx, same rules, ``dry_run``).
 * Responses: ``response_record`` (the platform's own answering flow: grade, write the xAPI
   Statement, store the Response, one BKT step per knowledge point) and ``responses_ingest`` (read
-  ``answered`` Statements from the LRS; see docs/decisions/0002-responses-from-xapi.md).
+  ``answered`` Statements from the LRS; see docs/decisions/0004-responses-from-xapi.md).
 * Mastery: ``mastery_refit`` (BKT per knowledge point on every stored response, then everyone's
   mastery recomputed; idempotent).
 
@@ -639,7 +639,7 @@ CURSOR_NAME = "lrs-answered"
 def responses_ingest(
     *, source: StatementSource | None = None, batch: int = 500, max_batches: int | None = None
 ) -> IngestReport:
-    """Read ``answered`` Statements after the saved cursor into Responses (see ADR 0002).
+    """Read ``answered`` Statements after the saved cursor into Responses (see ADR 0004).
 
     Each batch is one transaction: its Responses, mastery steps and the cursor move together, so a
     crash never loses or doubles a Statement; a Statement already stored (same id, e.g. one the
