@@ -19,6 +19,9 @@ from django.test import Client
 
 SEED = 2026
 
+# The browser tests' fixtures (`server`, `browser`), available to every test module.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]

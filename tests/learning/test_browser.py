@@ -1,6 +1,6 @@
 """Mastery pages in a real browser, for the three audiences: a student, a teacher, a bureau.
 
-Starts the real server (``educloud demo`` in a fresh home, the fixture of tests/web/test_browser.py)
+Starts the real server (``educloud demo`` in a fresh home, the fixture of tests/browser.py)
 and drives Debian's Chromium through it.
 """
 
@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from educloud.accounts.api import DEMO_PASSWORD
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401 — shared fixtures
+from tests.browser import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is absent"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
-def _page(browser, base: str, username: str):  # type: ignore[no-untyped-def]  # noqa: F811
+def _page(browser, base: str, username: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -34,7 +27,7 @@ def _page(browser, base: str, username: str):  # type: ignore[no-untyped-def]  #
     return page, errors
 
 
-def test_student_sees_the_mastery_map_and_practises(server, browser, tmp_path):  # noqa: F811
+def test_student_sees_the_mastery_map_and_practises(server, browser, tmp_path):
     page, errors = _page(browser, server, "student")
     page.get_by_role("link", name="学习与测评").click()
     page.get_by_role("link", name="我的知识掌握图谱").click()
@@ -55,7 +48,7 @@ def test_student_sees_the_mastery_map_and_practises(server, browser, tmp_path): 
     assert errors == []
 
 
-def test_teacher_sees_the_class_heatmap_with_remediation(server, browser, tmp_path):  # noqa: F811
+def test_teacher_sees_the_class_heatmap_with_remediation(server, browser, tmp_path):
     page, errors = _page(browser, server, "teacher")
     page.goto(server + "/learning/")
     page.get_by_role("link", name="查看班级知识掌握热力图").click()
@@ -71,7 +64,7 @@ def test_teacher_sees_the_class_heatmap_with_remediation(server, browser, tmp_pa
     assert errors == []
 
 
-def test_bureau_sees_aggregates_only(server, browser, tmp_path):  # noqa: F811
+def test_bureau_sees_aggregates_only(server, browser, tmp_path):
     page, errors = _page(browser, server, "yongchuan_bureau")
     page.goto(server + "/learning/")
     assert page.get_by_test_id("card-classes").count() == 0

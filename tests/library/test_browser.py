@@ -1,7 +1,7 @@
 """The library in a real browser: upload, review, search with suggestions, preview, dashboard.
 
 Uses the real server (the ``sichuan_node`` demo server of conftest: ``educloud demo`` in a fresh
-home) and Chromium, like tests/web/test_browser.py. Its uploads are 重庆 (永川) resources, so they
+home) and Chromium, like tests/browser.py. Its uploads are 重庆 (永川) resources, so they
 do not disturb the federation tests, which harvest the node's 四川 set.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from educloud.accounts.api import DEMO_PASSWORD
-from tests.web.test_browser import CHROMIUM, browser  # noqa: F401 — shared fixture
+from tests.browser import BROWSER_MARKS
 
 from .conftest import PNG
 
@@ -20,12 +20,7 @@ def server(sichuan_node: str) -> str:
     return sichuan_node
 
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is absent"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +31,7 @@ def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-d
     page.wait_for_url(base + "/")
 
 
-def test_teacher_uploads_admin_approves_everyone_finds_it(server, browser, tmp_path):  # noqa: F811
+def test_teacher_uploads_admin_approves_everyone_finds_it(server, browser, tmp_path):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -84,7 +79,7 @@ def test_teacher_uploads_admin_approves_everyone_finds_it(server, browser, tmp_p
     assert errors == []
 
 
-def test_bureau_sees_the_cross_border_chart(server, browser):  # noqa: F811
+def test_bureau_sees_the_cross_border_chart(server, browser):
     page = browser.new_page(locale="zh-CN")
     _login(page, server, "joint_office")
     page.goto(server + "/library/sharing/")
