@@ -50,3 +50,14 @@ def test_openapi_schema_and_docs(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/regions/counties" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_docs_load_everything_from_this_server(client):
+    """No CDN: every script and stylesheet of the docs page is served by us (the network is closed)."""
+    import re
+
+    page = client.get("/api/v1/docs").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset

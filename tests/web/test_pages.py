@@ -58,3 +58,13 @@ def test_post_without_csrf_token_is_refused():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "yongchuan_bureau", "password": DEMO_PASSWORD})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/", "/library/", "/equity/", "/search/", "/learning/", "/login/"])
+def test_pages_load_no_asset_from_another_host(client, path):
+    import re
+
+    response = client.get(path, follow=True)  # pages for members only redirect to the login page
+    assert response.status_code == 200
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', response.content.decode())
+    assert all(a.startswith("/") for a in assets), assets

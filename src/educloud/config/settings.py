@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves Swagger UI from its own static files instead of a CDN
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "educloud.regions",
