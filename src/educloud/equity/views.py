@@ -35,10 +35,7 @@ from educloud.equity.indicators import (
 from educloud.equity.reports import jsonable
 from educloud.equity.tabular import xlsx_bytes
 from educloud.lib.errors import DomainError, InvalidInput
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "web/error.html", {"message": exc.message}, status=exc.status_code)
+from educloud.lib.pages import error_page as _error_page
 
 
 def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

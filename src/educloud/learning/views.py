@@ -17,10 +17,7 @@ from django.views.decorators.http import require_POST
 from educloud.learning import selectors, services
 from educloud.learning.tabular import ImportRejected
 from educloud.lib.errors import DomainError
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "web/error.html", {"message": exc.message}, status=exc.status_code)
+from educloud.lib.pages import error_page as _error_page
 
 
 def _graph(request: HttpRequest) -> selectors.GraphRef:

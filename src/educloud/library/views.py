@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
+from educloud.lib.pages import error_page as _error_page
 from educloud.library import oai, policy, selectors, services, vocab
 from educloud.library.models import Collection, Resource, ResourceVersion
 from educloud.library.ranges import Unsatisfiable, parse_range
@@ -34,23 +35,8 @@ PREVIEWABLE = {
     "txt": "text",
     "md": "text",
 }
-_FORM_FIELDS = (
-    "title",
-    "description",
-    "type",
-    "subject",
-    "stage",
-    "grade",
-    "edition",
-    "tags",
-    "language",
-    "license",
-    "visibility",
-)
+_FORM_FIELDS = services.EDITABLE_FIELDS  # the form edits exactly what the service accepts
 
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "web/error.html", {"message": exc.message}, status=exc.status_code)
 
 
 def _vocab_context() -> dict[str, Any]:

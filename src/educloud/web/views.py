@@ -10,13 +10,10 @@ from django.views.decorators.http import require_POST
 
 from educloud.accounts.api import edit_scope, student_count, student_roster, view_scope
 from educloud.lib.errors import DomainError
+from educloud.lib.pages import error_page as _error_page
 from educloud.regions.api import county_get
 from educloud.schools.api import school_counts_by_stage, school_get, school_list, school_stats, school_update
 from educloud.web.selectors import STAGE_LABELS, dashboard_data
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "web/error.html", {"message": exc.message}, status=exc.status_code)
 
 
 def home(request: HttpRequest) -> HttpResponse:
