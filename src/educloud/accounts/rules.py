@@ -8,19 +8,14 @@ from __future__ import annotations
 import rules
 
 from educloud.accounts.scoping import edit_scope, student_data_scope, view_scope
+from educloud.schools.api import school_in_scope
 
 
 def _covers(scope_fn):  # type: ignore[no-untyped-def]
     def predicate(user, school) -> bool:  # type: ignore[no-untyped-def]
         if school is None:
             return False
-        county = school.county
-        return scope_fn(user).covers_place(
-            province_code=county.province_id,
-            city_code=county.city_id,
-            county_code=county.code,
-            school_code=school.code,
-        )
+        return school_in_scope(scope_fn(user), school)
 
     return predicate
 

@@ -6,7 +6,7 @@ from educloud.accounts.models import PersonalDataAccess, StudentProfile, User
 from educloud.accounts.scoping import student_data_scope
 from educloud.accounts.services import personal_data_access_log
 from educloud.lib.errors import PermissionDenied
-from educloud.schools.api import School
+from educloud.schools.api import School, school_in_scope
 
 
 def student_roster(*, actor: User, school: School, purpose: str = "班级名册") -> list[StudentProfile]:
@@ -15,13 +15,7 @@ def student_roster(*, actor: User, school: School, purpose: str = "班级名册"
     Raises PermissionDenied for anyone else — bureaus see aggregates, never rosters. The read is
     logged in ``PersonalDataAccess`` with the ids returned.
     """
-    county = school.county
-    if not student_data_scope(actor).covers_place(
-        province_code=county.province_id,
-        city_code=county.city_id,
-        county_code=county.code,
-        school_code=school.code,
-    ):
+    if not school_in_scope(student_data_scope(actor), school):
         raise PermissionDenied("只有本校教师和学校管理员可以查看学生名册")
     students = list(
         StudentProfile.objects.filter(school=school).order_by("grade", "class_label", "pseudonym")

@@ -38,7 +38,7 @@ from educloud.learning.services import GRAPH_COLUMNS, GRAPH_EDITORS, ITEM_COLUMN
 from educloud.learning.tabular import csv_bytes, xlsx_bytes
 from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
 from educloud.lib.scope import Scope
-from educloud.schools.api import School, scope_filter
+from educloud.schools.api import School, school_in_scope, scope_filter
 
 MASTERED = 0.95
 READY = 0.6
@@ -423,13 +423,7 @@ def class_heatmap(
     school = School.objects.select_related("county").filter(code=school_code).first()
     if school is None:
         raise NotFound(f"没有代码为 {school_code} 的学校", field="school")
-    county = school.county
-    if not student_data_scope(actor).covers_place(
-        province_code=county.province_id,
-        city_code=county.city_id,
-        county_code=county.code,
-        school_code=school.code,
-    ):
+    if not school_in_scope(student_data_scope(actor), school):
         raise PermissionDenied("只有本校教师和学校管理员可以查看班级学情")
     profiles = list(
         StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by(

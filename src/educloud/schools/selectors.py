@@ -53,18 +53,24 @@ def school_list(
     return qs.order_by("code")
 
 
+def school_in_scope(scope: Scope, school: School) -> bool:
+    """Whether ``school`` (with its county loaded) lies inside ``scope``."""
+    county = school.county
+    return scope.covers_place(
+        province_code=county.province_id,
+        city_code=county.city_id,
+        county_code=county.code,
+        school_code=school.code,
+    )
+
+
 def school_get(*, scope: Scope, code: str) -> School:
     school = (
         School.objects.select_related("county", "county__city", "county__province").filter(code=code).first()
     )
     if school is None:
         raise NotFound(f"没有代码为 {code} 的学校")
-    if not scope.covers_place(
-        province_code=school.county.province_id,
-        city_code=school.county.city_id,
-        county_code=school.county_id,
-        school_code=school.code,
-    ):
+    if not school_in_scope(scope, school):
         raise PermissionDenied(f"您的权限范围不包括{school.county.province.name}{school.county.name}的学校")
     return school
 
