@@ -201,6 +201,14 @@ def test_collections_and_cross_border_stats(client, login, make_resource):
     assert added.status_code == 201
     resource.refresh_from_db()
     assert resource.quality > before
+    items_url = f"/api/v1/library/collections/{made.json()['id']}/items/{resource.pk}"
+    assert login("sc_bureau").delete(items_url).status_code == 403  # not the curator
+    bureau = login("cq_bureau")
+    assert bureau.delete(items_url).status_code == 204
+    resource.refresh_from_db()
+    assert resource.quality == pytest.approx(before)
+    again = bureau.delete(items_url)
+    assert again.status_code == 404 and "不在合集中" in again.json()["detail"]
     stats = client.get("/api/v1/library/stats/cross-border?period=month").json()
     assert {(r["from_province"], r["to_province"]) for r in stats} == {
         ("510000", "500000"),

@@ -126,6 +126,34 @@ def test_collections_pages(client):
     assert "重庆市教委" in client.get(f"/library/collections/{collection.pk}/").content.decode()
 
 
+def test_curator_removes_a_resource_from_a_collection(login, make_resource):
+    from educloud.library import services
+
+    resource = make_resource(status="published")
+    curator = bureau_user("cq_bureau")
+    collection = services.collection_create(actor=curator, title="乡村课堂", kind="topic")
+    services.collection_add(actor=curator, collection_id=collection.pk, resource_id=resource.pk)
+    bureau = login("cq_bureau")
+    remove_url = f"/library/collections/{collection.pk}/remove/{resource.pk}/"
+    page = bureau.get(f"/library/collections/{collection.pk}/").content.decode()
+    assert resource.title in page and remove_url in page
+    # Another bureau sees the collection but neither the button nor the right to remove.
+    other = login("sc_bureau")
+    assert remove_url not in other.get(f"/library/collections/{collection.pk}/").content.decode()
+    assert other.post(remove_url).status_code == 403
+    assert collection.items.filter(resource=resource).exists()
+    done = login("cq_bureau").post(remove_url, follow=True).content.decode()
+    assert "已从合集中移除" in done and not collection.items.filter(resource=resource).exists()
+    again = login("cq_bureau").post(remove_url, follow=True).content.decode()
+    assert "该资源不在合集中" in again
+
+
+def bureau_user(username: str):  # type: ignore[no-untyped-def]
+    from educloud.accounts.api import User
+
+    return User.objects.get(username=username)
+
+
 def test_sharing_dashboard_is_for_bureaus_and_passes_data_as_json(login):
     assert login("teacher").get("/library/sharing/").status_code == 403
     page = login("joint_office").get("/library/sharing/").content.decode()

@@ -451,6 +451,17 @@ def collection_add(request, collection_id: int, payload: CollectionItemIn):  # t
     return Status(201, item.collection)
 
 
+@router.delete(
+    "/collections/{collection_id}/items/{resource_id}",
+    response={204: None},
+    auth=django_auth,
+    summary="从合集移除资源",
+)
+def collection_remove(request, collection_id: int, resource_id: int):  # type: ignore[no-untyped-def]
+    services.collection_remove(actor=request.user, collection_id=collection_id, resource_id=resource_id)
+    return Status(204, None)
+
+
 @router.get(
     "/stats/cross-border",
     response=list[CrossBorderOut],

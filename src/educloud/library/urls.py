@@ -20,6 +20,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collections/new/", views.collection_new, name="collection_new"),
     path("collections/<int:collection_id>/", views.collection_detail, name="collection"),
     path("collections/<int:collection_id>/add/", views.collection_add, name="collection_add"),
+    path(
+        "collections/<int:collection_id>/remove/<int:resource_id>/",
+        views.collection_remove,
+        name="collection_remove",
+    ),
     path("sharing/", views.dashboard, name="dashboard"),
     path("r/<int:resource_id>/", views.resource_detail, name="resource"),
     path("r/<int:resource_id>/edit/", views.resource_edit, name="edit"),

@@ -440,6 +440,8 @@ def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
         {
             "collection": collection,
             "items": selectors.collection_items(actor=request.user, collection=collection),
+            # Only the curating bureau edits a collection (services._curated enforces it on POST).
+            "can_edit": request.user.is_authenticated and collection.curated_by_id == request.user.pk,
         },
     )
 
@@ -478,6 +480,20 @@ def collection_add(request: HttpRequest, collection_id: int) -> HttpResponse:
         return redirect("library:collection", collection_id=collection_id)
     messages.success(request, "已加入合集")
     return redirect("library:resource", resource_id=resource_id)
+
+
+@login_required
+@require_POST
+def collection_remove(request: HttpRequest, collection_id: int, resource_id: int) -> HttpResponse:
+    try:
+        services.collection_remove(actor=request.user, collection_id=collection_id, resource_id=resource_id)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            return _error_page(request, exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已从合集中移除")
+    return redirect("library:collection", collection_id=collection_id)
 
 
 @login_required
