@@ -58,6 +58,16 @@ def test_resource_page_previews_and_records_a_view(client, make_resource):
     assert resource.view_count == 1
 
 
+def test_demo_videos_are_real_playable_mp4s(client):
+    video = Resource.objects.filter(
+        is_synthetic=True, type="video", status="published", visibility="public"
+    ).first()
+    blob = video.versions.get().blob
+    assert (blob.kind, blob.content_type) == ("mp4", "video/mp4") and blob.size < 20_000
+    page = client.get(f"/library/r/{video.pk}/").content.decode()
+    assert 'data-testid="preview-video"' in page  # served and played: test_browser.py
+
+
 def test_restricted_resource_page_offers_an_access_request(login, make_resource):
     resource = make_resource(status="published", visibility="school", license="school_only")
     client = login("jintang_bureau")

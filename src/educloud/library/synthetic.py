@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from django.core.files.base import ContentFile
@@ -319,6 +320,11 @@ def _docx() -> bytes:
     return buf.getvalue()
 
 
+def _mp4() -> bytes:
+    # A real 6-second H.264 micro-lecture (≈ 5 KB), made once by scripts/make_demo_video.py.
+    return (Path(__file__).parent / "data" / "demo-video.mp4").read_bytes()
+
+
 def _mp3() -> bytes:
     # ID3v2 header, then a few silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz: 417 bytes each).
     frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
@@ -335,6 +341,7 @@ def _demo_blobs() -> dict[str, tuple[Blob, str]]:
         "md": ("说明.md", _markdown()),
         "docx": ("教学设计.docx", _docx()),
         "mp3": ("朗读.mp3", _mp3()),
+        "mp4": ("微课.mp4", _mp4()),
     }
     out: dict[str, tuple[Blob, str]] = {}
     for key, (name, data) in files.items():
@@ -361,7 +368,7 @@ def _demo_blobs() -> dict[str, tuple[Blob, str]]:
 _FILE_FOR_TYPE = {
     "course": "pdf",
     "lesson": "md",
-    "video": "md",
+    "video": "mp4",
     "audio": "mp3",
     "document": "pdf",
     "courseware": "pdf",
