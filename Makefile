@@ -36,7 +36,7 @@ test: venv vendor
 	else echo "== PostgreSQL not reachable at $(PG_URL): PostgreSQL run skipped =="; fi
 
 lint: venv
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy src/educloud/algos src/educloud/lib
 	$(BIN)/lint-imports
 
