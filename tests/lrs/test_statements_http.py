@@ -133,7 +133,7 @@ def test_post_rejects_parameters_and_bad_content(xapi) -> None:
         ({"result": {"score": {"scaled": 1.5}}}, "result.score.scaled"),
         ({"result": {"duration": "1 hour"}}, "result.duration"),
         ({"context": {"registration": "nope"}}, "context.registration"),
-        ({"timestamp": "2020-01-01T00:00:00"}, "timestamp"),
+        ({"timestamp": "2020-01-01T00:00:00-00:00"}, "timestamp"),
         ({"version": "2.0.0"}, "version"),
         (
             {"object": {"id": "http://example.com/a", "definition": {"interactionType": "guess"}}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 
 import pytest
 
@@ -138,7 +139,10 @@ def test_one_part_serves_attachments_of_several_statements_and_sha512_works() ->
 def test_build_then_parse_round_trip() -> None:
     part = AttachmentPart(sha2=SHA, data=ex.ATTACHMENT_TEXT, content_type="text/plain")
     raw, content_type = build_multipart({"statements": [ex.with_attachment()], "more": ""}, [part, part])
-    assert content_type.startswith('multipart/mixed; boundary="')
+    # XAPI-00167: the boundary parameter is sent as a bare token; a client that reads everything
+    # after "boundary=" literally must still find the delimiter in the body.
+    assert re.fullmatch(r"multipart/mixed; boundary=xapi-[0-9a-f]{32}", content_type)
+    assert b"--" + content_type.split("boundary=", 1)[1].encode() + b"\r\n" in raw
     parsed = parse_multipart(raw, content_type)
     assert parsed.statements["statements"] == [ex.with_attachment()] and list(parsed.parts) == [SHA]
     with pytest.raises(MultipartError, match="boundary occurs"):

@@ -199,7 +199,13 @@ def _unwrap(request: HttpRequest) -> XRequest:
         if name == "content":
             content = value.encode("utf-8")
         elif lowered in _ALTERNATE_HEADERS:
-            new_headers[lowered] = value
+            # Form fields stand in for headers a client could not set (Communication 1.3.s3.b7);
+            # a header the request really carries wins over a form field of the same name (the
+            # ADL suite sends a real 1.0.x version header beside a form field of "0.8" and expects
+            # the request to be served). Content-Type/-Length always come from the form: the real
+            # ones describe the form itself.
+            if lowered in ("content-type", "content-length") or lowered not in headers:
+                new_headers[lowered] = value
         else:
             if name in params:
                 raise XAPIValidationError(name, "parameter given more than once")
@@ -523,15 +529,16 @@ def _document_handlers(resource: str) -> dict[str, Handler]:
     def get(xreq: XRequest) -> HttpResponse:
         assert xreq.client is not None
         where = address(xreq, need_id=False, allowed_extra={"since"})
+        # "since" filters the list of ids; with a stateId/profileId it is still validated (400 if
+        # not a Timestamp) but has nothing to filter: clients (the ADL suite among them) send the
+        # same parameters for both GETs, and the single-document GET names "since" as recognised.
+        since = _since(xreq.params, "since")
         if where.document_id is None:
-            since = _since(xreq.params, "since")
             ids, latest = docs.document_ids(client=xreq.client, address=where, since=since)
             response = _json_response(ids)
             if latest is not None:
                 response["Last-Modified"] = http_date(latest.timestamp())
             return response
-        if "since" in xreq.params:
-            raise XAPIValidationError("since", f"only allowed when listing ids (without {id_name})")
         document = docs.document_get(client=xreq.client, address=where)
         status = evaluate_preconditions(
             method="GET",

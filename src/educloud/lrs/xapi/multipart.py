@@ -326,4 +326,6 @@ def build_multipart(
     body = b"".join(
         delimiter + b"\r\n" + headers + b"\r\n" + content + b"\r\n" for headers, content in chunks
     )
-    return body + delimiter + b"--\r\n", f'multipart/mixed; boundary="{token}"'
+    # Unquoted: the token is RFC 2046 "bchars" only, and several xAPI clients (the ADL
+    # conformance suite's parser among them) take everything after "boundary=" literally.
+    return body + delimiter + b"--\r\n", f"multipart/mixed; boundary={token}"

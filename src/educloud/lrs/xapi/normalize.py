@@ -460,7 +460,7 @@ def _comparable_time(value: Any) -> Any:
         moment = parse_timestamp(value)
     except ValueError:
         return value
-    return format_timestamp(moment) if moment.tzinfo else value
+    return format_timestamp(moment)
 
 
 def _comparable_body(statement: Mapping[str, Any]) -> dict[str, Any]:
