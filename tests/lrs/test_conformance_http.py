@@ -103,10 +103,12 @@ def test_alternate_syntax_real_header_wins_over_a_form_field_of_the_same_name(xa
 
 def test_timestamp_without_time_zone_is_accepted_and_kept(xapi) -> None:
     """XAPI-00123 (Data 2.4.7, 4.5): a timestamp must be ISO 8601 and SHOULD - not must - carry a
-    time zone. It is stored exactly as sent; since/until without a zone are read as UTC."""
+    time zone. It is read as UTC and returned in UTC (SHOULD, Data 2.4.7); since/until without a
+    zone are read as UTC too."""
     s = statement(timestamp="2013-05-18T05:32:34.804")
     assert xapi.post(s).status_code == 200
-    assert xapi.get({"statementId": s["id"]}).json()["timestamp"] == "2013-05-18T05:32:34.804"
+    assert xapi.get({"statementId": s["id"]}).json()["timestamp"] == "2013-05-18T05:32:34.804Z"
+    assert xapi.post(s).status_code == 200  # re-sent: the same Statement (timestamps compare as instants)
     found = xapi.get({"verb": s["verb"]["id"], "since": "2000-01-01T00:00:00", "limit": 500}).json()
     assert s["id"] in {item["id"] for item in found["statements"]}
     assert xapi.get({"since": "2000-01-01"}).status_code == 400  # a date is not a date and time
@@ -127,3 +129,27 @@ def test_identified_group_authority_is_rejected(xapi) -> None:
     assert xapi.get({"statementId": identified["id"]}).status_code == 404
     # The anonymous OAuth Group is valid (the LRS then replaces it with its own authority).
     assert xapi.post(statement(authority={"objectType": "Group", "member": members})).status_code == 200
+
+
+# ---------------------------------------------------------------- Communication 2.2, 2.6, 2.7 documents
+
+PROFILE_AGENT = {
+    "objectType": "Agent",
+    "account": {"homePage": "http://www.example.com/agentId/1", "name": "Rick"},
+}
+
+
+def test_document_post_without_body_or_with_broken_json_is_rejected(xapi) -> None:
+    """XAPI-00314 (Communication 2.7), XAPI-00284 (2.6): a POST declared application/json must
+    carry JSON even when no document exists yet; a POST without a body has nothing to store.
+    Neither request creates a document."""
+    activity = {"activityId": "http://www.example.com/activityId/hashset", "profileId": str(uuid.uuid4())}
+    agent = {"agent": PROFILE_AGENT, "profileId": str(uuid.uuid4())}
+    for path, params in (("activities/profile", activity), ("agents/profile", agent)):
+        assert xapi.request("POST", path, params, raw=b"", content_type="").status_code == 400
+        broken = xapi.request("POST", path, params, raw=b'{"car": "MKX"}{')
+        assert broken.status_code == 400
+        assert xapi.request("GET", path, params).status_code == 404
+        # A new document that is not JSON is stored as sent (Communication 2.2.s4.b2).
+        assert xapi.request("POST", path, params, raw=b"1", content_type="text/plain").status_code == 204
+        assert xapi.request("GET", path, params).content == b"1"
