@@ -153,3 +153,14 @@ def test_document_post_without_body_or_with_broken_json_is_rejected(xapi) -> Non
         # A new document that is not JSON is stored as sent (Communication 2.2.s4.b2).
         assert xapi.request("POST", path, params, raw=b"1", content_type="text/plain").status_code == 204
         assert xapi.request("GET", path, params).content == b"1"
+
+
+def test_no_content_answers_carry_no_content_type(xapi) -> None:
+    """XAPI-00143 (Communication 2.1.1): PUT Statements answers 204 No Content - with no body there
+    is no media type, so no Content-Type (Django would otherwise add text/html)."""
+    s = statement()
+    answer = xapi.put(s, s["id"])
+    assert answer.status_code == 204 and "Content-Type" not in answer
+    document = xapi.request("PUT", "activities/state", {
+        "activityId": "http://example.com/a", "agent": PROFILE_AGENT, "stateId": "s"}, body={"a": 1})
+    assert document.status_code == 204 and "Content-Type" not in document and document["ETag"]

@@ -273,6 +273,8 @@ def _xapi(
         ):
             # Communication 2.1.3.s2.b5: on every GET Statements answer, errors included.
             response["X-Experience-API-Consistent-Through"] = format_timestamp(timezone.now())
+        if response.status_code in (204, 304):
+            del response["Content-Type"]  # no content, so no type (RFC 9110 8.3; Django adds text/html)
         if effective == "HEAD":
             length = len(response.content)
             response.content = b""
