@@ -164,3 +164,34 @@ def test_no_content_answers_carry_no_content_type(xapi) -> None:
     document = xapi.request("PUT", "activities/state", {
         "activityId": "http://example.com/a", "agent": PROFILE_AGENT, "stateId": "s"}, body={"a": 1})
     assert document.status_code == 204 and "Content-Type" not in document and document["ETag"]
+
+
+# ---------------------------------------------------------------- Communication 3.2 error codes
+
+
+def test_oversized_request_is_413(xapi, monkeypatch) -> None:
+    """XAPI-00328 (Communication 3.2): a request larger than the LRS's limit is 413, and nothing
+    of it is stored."""
+    from educloud.lrs import views
+
+    monkeypatch.setattr(views, "MAX_BODY_BYTES", 2_000)
+    big = statement(result={"response": "x" * 3_000})
+    answer = xapi.post(big)
+    assert answer.status_code == 413 and answer["X-Experience-API-Version"] == "1.0.3"
+    monkeypatch.setattr(views, "MAX_BODY_BYTES", 64 * 1024 * 1024)
+    assert xapi.get({"statementId": big["id"]}).status_code == 404
+
+
+def test_server_fault_is_a_json_500_with_xapi_headers(xapi, monkeypatch) -> None:
+    """XAPI-00329 (Communication 3.2): a fault inside the LRS is 500 Internal Server Error, answered
+    like every other xAPI error (JSON, version header, Consistent-Through on GET Statements)."""
+    from educloud.lrs import views
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(views, "statements_query", broken)
+    answer = xapi.get({"limit": 1})
+    assert answer.status_code == 500 and answer["Content-Type"] == "application/json"
+    assert answer["X-Experience-API-Version"] == "1.0.3" and answer["X-Experience-API-Consistent-Through"]
+    assert "database went away" not in answer.content.decode()  # no internals leak to the client

@@ -35,7 +35,7 @@ from educloud.accounts.api import personal_data_access_log
 from educloud.lib.errors import DomainError
 from educloud.lrs import documents as docs
 from educloud.lrs.auth import client_authenticate
-from educloud.lrs.errors import NotFoundError, PreconditionFailed, Unauthorized
+from educloud.lrs.errors import NotFoundError, PayloadTooLarge, PreconditionFailed, Unauthorized
 from educloud.lrs.identity import site_base_url
 from educloud.lrs.models import Client, Learner
 from educloud.lrs.selectors import (
@@ -143,7 +143,7 @@ def _read_body(request: HttpRequest) -> bytes:
     except ValueError:
         declared = 0
     if declared > MAX_BODY_BYTES:
-        raise XAPIError(f"request body larger than {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLarge(f"request body larger than {MAX_BODY_BYTES} bytes")
     # Read the stream directly: Django's request.body caps at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
     # too small for batches with attachments; this resource enforces its own limit. Without a
     # Content-Length (chunked transfer) the stream is read to its end, within the same limit.
@@ -151,7 +151,7 @@ def _read_body(request: HttpRequest) -> bytes:
         return b""
     data = request.read(MAX_BODY_BYTES + 1)
     if len(data) > MAX_BODY_BYTES:
-        raise XAPIError(f"request body larger than {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLarge(f"request body larger than {MAX_BODY_BYTES} bytes")
     return data
 
 
@@ -265,6 +265,11 @@ def _xapi(
                 response["WWW-Authenticate"] = 'Basic realm="educloud xAPI"'
         except DomainError as exc:
             response = _error(exc.status_code, exc.message, exc.field)
+        except Exception:
+            # Communication 3.2 (XAPI-00329): a server fault is a 500, still an xAPI answer (JSON,
+            # version and CORS headers) rather than Django's HTML page; the traceback goes to the log.
+            logger.exception("xAPI request %s %s failed", request.method, request.path)
+            response = _error(500, "internal error in the LRS; the request was not processed")
         effective = request.GET.get("method") if request.method == "POST" else request.method
         if (
             consistent_through
