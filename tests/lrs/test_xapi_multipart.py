@@ -257,3 +257,14 @@ def test_lf_only_body_with_excess_unhashed_part_is_rejected() -> None:
         valid + f"\n--{boundary}--\n".encode(), f"multipart/mixed; boundary={boundary}"
     )
     assert request.attachments[SHA].data == ex.ATTACHMENT_TEXT
+
+
+def test_signature_attachment_without_its_jws_part_is_rejected() -> None:
+    # XAPI-00115 (Data 2.6): a signature attachment must come with the signature; one that only
+    # points to it with fileUrl (here in an application/json request) is a 400.
+    statement = ex.signed_statement()
+    statement["attachments"][0]["fileUrl"] = "http://example.com/signature.jws"
+    with pytest.raises(SignatureError, match="must be sent as a multipart/mixed part"):
+        parse_statement_request(json.dumps(statement).encode(), "application/json")
+    with pytest.raises(SignatureError, match="must be sent as a multipart/mixed part"):
+        parse_statement_request(body(statement), CONTENT_TYPE)
