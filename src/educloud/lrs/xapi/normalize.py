@@ -20,6 +20,7 @@ Nothing here mutates its arguments; every function returns new objects.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,9 @@ def prepare_statement(
     return statement
 
 
+_UTC_MILLIS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
 def utc_timestamp(text: str) -> str:
     """The same instant as the (valid) Timestamp ``text``, in UTC, with milliseconds - or
     microseconds when the text had sub-millisecond digits.
@@ -152,6 +156,8 @@ def utc_timestamp(text: str) -> str:
     a Statement sent as ``12:17:00+08:00``); digits beyond microseconds are truncated, which
     the spec allows. A zoneless text is read as UTC (:func:`.timestamps.parse_timestamp`).
     """
+    if _UTC_MILLIS_RE.fullmatch(text):
+        return text  # already the canonical form (JavaScript's toISOString): the common case, no parse
     moment = parse_timestamp(text).astimezone(UTC)
     spec = "microseconds" if moment.microsecond % 1000 else "milliseconds"
     return moment.isoformat(timespec=spec).replace("+00:00", "Z")
