@@ -206,6 +206,7 @@ def test_index_statement_collects_filter_keys() -> None:
         ("2013-05-18T05:32:34.8Z", "2013-05-18T05:32:34.800Z"),  # at least milliseconds
         ("2013-05-18T05:32:34.804123456Z", "2013-05-18T05:32:34.804123Z"),  # finer kept to microseconds
         ("2013-05-18T05:32:34", "2013-05-18T05:32:34.000Z"),  # zoneless is read as UTC
+        ("2013-05-18T05:32:34.804Z", "2013-05-18T05:32:34.804Z"),  # already canonical: kept
     ],
 )
 def test_prepare_returns_timestamps_in_utc_with_milliseconds(sent: str, kept: str) -> None:
