@@ -86,7 +86,17 @@ def test_state_parameter_rules(xapi) -> None:
     group = {"objectType": "Group", "mbox": "mailto:g@example.com"}
     assert xapi.request("GET", "activities/state", state(agent=group)).status_code == 400
     assert xapi.request("GET", "activities/state", state(extra="1")).status_code == 400
-    assert xapi.request("GET", "activities/state", state(since="2020-01-01T00:00:00Z")).status_code == 400
+    # Communication 2.3.s4.table1.row4: "since" must be a Timestamp, with or without a stateId.
+    assert xapi.request("GET", "activities/state", state(since="not a timestamp")).status_code == 400
+
+
+def test_state_get_with_state_id_accepts_since(xapi) -> None:
+    # "since" filters the id list; beside a stateId it is recognised (validated) and changes nothing.
+    assert xapi.request("PUT", "activities/state", state(), body={"a": 1}).status_code == 204
+    got = xapi.request("GET", "activities/state", state(since="2020-01-01T00:00:00Z"))
+    assert got.status_code == 200 and json.loads(got.content) == {"a": 1}
+    later = xapi.request("GET", "activities/state", state(since="2999-01-01T00:00:00Z"))
+    assert later.status_code == 200
 
 
 def test_state_concurrency_headers_are_honoured(xapi) -> None:

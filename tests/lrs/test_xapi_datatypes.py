@@ -120,22 +120,29 @@ def test_timestamp_accepts_iso8601_with_zone(text: str) -> None:
         "2008-09-15T15:53:00.601-00",
         "2008-09-15T15:53:00.601-0000",
         "2008-09-15T15:53:00.601-00:00",
-        "2008-09-15T15:53:00",
         "2008-09-15",
         "2013-02-30T00:00:00Z",
         "2013-05-18 05:32:34Z",
         "2013-05-18T05:32:34+25:00",
     ],
 )
-def test_timestamp_rejects_malformed_or_zoneless(text: str) -> None:
+def test_timestamp_rejects_malformed(text: str) -> None:
     assert not is_timestamp(text)
+
+
+def test_timestamp_without_zone_is_valid_and_read_as_utc() -> None:
+    # XAPI-00123 / Data 2.4.7: a timestamp "SHOULD include the time zone" - one without is still
+    # an ISO 8601 timestamp the LRS must accept; it is read as UTC, the zone the LRS serves in.
+    assert is_timestamp("2008-09-15T15:53:00") and is_timestamp("20080915T155300.123")
+    assert parse_timestamp("2008-09-15T15:53:00.5") == datetime(2008, 9, 15, 15, 53, 0, 500000, tzinfo=UTC)
+    with pytest.raises(ValueError, match="time zone"):
+        parse_timestamp("2008-09-15T15:53:00", require_timezone=True)
 
 
 def test_timestamp_parse_and_format() -> None:
     moment = parse_timestamp("2013-05-18T13:32:34.804+08:00")
     assert moment == datetime(2013, 5, 18, 5, 32, 34, 804000, tzinfo=UTC)
     assert format_timestamp(moment) == "2013-05-18T05:32:34.804Z"
-    assert parse_timestamp("2013-05-18T05:32:34", require_timezone=False).tzinfo is None
     with pytest.raises(ValueError, match="naive"):
         format_timestamp(datetime(2024, 1, 1))
     assert format_timestamp(datetime(2024, 1, 1, 8, tzinfo=UTC) + timedelta(microseconds=1500)).endswith(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 
 import pytest
 
@@ -138,7 +139,10 @@ def test_one_part_serves_attachments_of_several_statements_and_sha512_works() ->
 def test_build_then_parse_round_trip() -> None:
     part = AttachmentPart(sha2=SHA, data=ex.ATTACHMENT_TEXT, content_type="text/plain")
     raw, content_type = build_multipart({"statements": [ex.with_attachment()], "more": ""}, [part, part])
-    assert content_type.startswith('multipart/mixed; boundary="')
+    # XAPI-00167: the boundary parameter is sent as a bare token; a client that reads everything
+    # after "boundary=" literally must still find the delimiter in the body.
+    assert re.fullmatch(r"multipart/mixed; boundary=xapi-[0-9a-f]{32}", content_type)
+    assert b"--" + content_type.split("boundary=", 1)[1].encode() + b"\r\n" in raw
     parsed = parse_multipart(raw, content_type)
     assert parsed.statements["statements"] == [ex.with_attachment()] and list(parsed.parts) == [SHA]
     with pytest.raises(MultipartError, match="boundary occurs"):
@@ -253,3 +257,14 @@ def test_lf_only_body_with_excess_unhashed_part_is_rejected() -> None:
         valid + f"\n--{boundary}--\n".encode(), f"multipart/mixed; boundary={boundary}"
     )
     assert request.attachments[SHA].data == ex.ATTACHMENT_TEXT
+
+
+def test_signature_attachment_without_its_jws_part_is_rejected() -> None:
+    # XAPI-00115 (Data 2.6): a signature attachment must come with the signature; one that only
+    # points to it with fileUrl (here in an application/json request) is a 400.
+    statement = ex.signed_statement()
+    statement["attachments"][0]["fileUrl"] = "http://example.com/signature.jws"
+    with pytest.raises(SignatureError, match="must be sent as a multipart/mixed part"):
+        parse_statement_request(json.dumps(statement).encode(), "application/json")
+    with pytest.raises(SignatureError, match="must be sent as a multipart/mixed part"):
+        parse_statement_request(body(statement), CONTENT_TYPE)

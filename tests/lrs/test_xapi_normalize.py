@@ -12,6 +12,7 @@ from educloud.lrs.xapi import (
     canonical,
     ids_format,
     index_statement,
+    parse_timestamp,
     prepare_statement,
     statements_equivalent,
     validate_statement,
@@ -37,7 +38,8 @@ def test_prepare_assigns_id_stored_timestamp_authority_version() -> None:
 def test_prepare_keeps_sent_id_timestamp_version_but_overwrites_stored_and_authority() -> None:
     sent = ex.long()
     prepared = prepare_statement(sent, authority=AUTHORITY, stored_at=NOW)
-    assert prepared["id"] == sent["id"] and prepared["timestamp"] == sent["timestamp"]
+    assert prepared["id"] == sent["id"]
+    assert parse_timestamp(prepared["timestamp"]) == parse_timestamp(sent["timestamp"])
     assert prepared["version"] == "1.0.0" and prepared["stored"] == "2024-05-01T08:00:00.123Z"
     assert prepared["authority"] == AUTHORITY != sent["authority"]
     assert (
@@ -195,3 +197,23 @@ def test_index_statement_collects_filter_keys() -> None:
     sub = index_statement(ex.substatement())
     assert sub.object_activity_id is None and "http://example.com/website" in sub.related_activity_ids
     assert index_statement(ex.agent_object()).object_agent_keys == {"mbox:mailto:andrew@example.co.uk"}
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("2020-01-01T08:00:00+08:00", "2020-01-01T00:00:00.000Z"),  # same instant, in UTC
+        ("2013-05-18T05:32:34.8Z", "2013-05-18T05:32:34.800Z"),  # at least milliseconds
+        ("2013-05-18T05:32:34.804123456Z", "2013-05-18T05:32:34.804123Z"),  # finer kept to microseconds
+        ("2013-05-18T05:32:34", "2013-05-18T05:32:34.000Z"),  # zoneless is read as UTC
+        ("2013-05-18T05:32:34.804Z", "2013-05-18T05:32:34.804Z"),  # already canonical: kept
+    ],
+)
+def test_prepare_returns_timestamps_in_utc_with_milliseconds(sent: str, kept: str) -> None:
+    # Data 2.4.7 / 4.5 (XAPI-00122): the LRS SHOULD return the timestamp in UTC and MUST keep at
+    # least millisecond precision; the instant never changes.
+    statement = mutate(ex.simple(), {"timestamp": sent})
+    assert prepare_statement(statement, authority=AUTHORITY, stored_at=NOW)["timestamp"] == kept
+    sub = mutate(ex.substatement(), {"object.timestamp": sent})
+    assert prepare_statement(sub, authority=AUTHORITY, stored_at=NOW)["object"]["timestamp"] == kept
+    assert statement["timestamp"] == sent and sub["object"]["timestamp"] == sent  # inputs untouched

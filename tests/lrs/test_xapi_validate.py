@@ -503,10 +503,11 @@ RULES = [
         "timestamp",
     ),
     Rule(
-        "timestamp has a time zone",
+        # Data 2.4.7: the time zone is a SHOULD, so a zoneless timestamp is valid; a date alone is not.
+        "timestamp is a date and a time",
         ex.simple,
-        {"timestamp": "2008-09-15T15:53:00.601Z"},
         {"timestamp": "2008-09-15T15:53:00.601"},
+        {"timestamp": "2008-09-15"},
         "timestamp",
     ),
     Rule(
@@ -543,6 +544,16 @@ RULES = [
         },
         {"authority": {"objectType": "Group", "member": [{"mbox": "mailto:bob@example.com"}]}},
         "authority.member",
+    ),
+    Rule(
+        # XAPI-00100: the OAuth Group is anonymous; an identified Group of two Agents is refused.
+        "a Group authority is anonymous",
+        ex.simple,
+        {"authority": {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"},
+                                                         {"mbox": "mailto:b@example.com"}]}},
+        {"authority": {"objectType": "Group", "mbox": "mailto:group@example.com",
+                       "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}]}},
+        "authority",
     ),
     Rule(
         "authority agent is validated",

@@ -23,3 +23,9 @@ class PreconditionFailed(XAPIError):
 
 class Unauthorized(XAPIError):
     status_code = 401
+
+
+class PayloadTooLarge(XAPIError):
+    """Communication 3.2: the request (Statements, document or attachments) exceeds the LRS's limit."""
+
+    status_code = 413

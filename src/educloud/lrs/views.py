@@ -35,7 +35,7 @@ from educloud.accounts.api import personal_data_access_log
 from educloud.lib.errors import DomainError
 from educloud.lrs import documents as docs
 from educloud.lrs.auth import client_authenticate
-from educloud.lrs.errors import NotFoundError, PreconditionFailed, Unauthorized
+from educloud.lrs.errors import NotFoundError, PayloadTooLarge, PreconditionFailed, Unauthorized
 from educloud.lrs.identity import site_base_url
 from educloud.lrs.models import Client, Learner
 from educloud.lrs.selectors import (
@@ -143,7 +143,7 @@ def _read_body(request: HttpRequest) -> bytes:
     except ValueError:
         declared = 0
     if declared > MAX_BODY_BYTES:
-        raise XAPIError(f"request body larger than {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLarge(f"request body larger than {MAX_BODY_BYTES} bytes")
     # Read the stream directly: Django's request.body caps at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
     # too small for batches with attachments; this resource enforces its own limit. Without a
     # Content-Length (chunked transfer) the stream is read to its end, within the same limit.
@@ -151,7 +151,7 @@ def _read_body(request: HttpRequest) -> bytes:
         return b""
     data = request.read(MAX_BODY_BYTES + 1)
     if len(data) > MAX_BODY_BYTES:
-        raise XAPIError(f"request body larger than {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLarge(f"request body larger than {MAX_BODY_BYTES} bytes")
     return data
 
 
@@ -199,7 +199,13 @@ def _unwrap(request: HttpRequest) -> XRequest:
         if name == "content":
             content = value.encode("utf-8")
         elif lowered in _ALTERNATE_HEADERS:
-            new_headers[lowered] = value
+            # Form fields stand in for headers a client could not set (Communication 1.3.s3.b7);
+            # a header the request really carries wins over a form field of the same name (the
+            # ADL suite sends a real 1.0.x version header beside a form field of "0.8" and expects
+            # the request to be served). Content-Type/-Length always come from the form: the real
+            # ones describe the form itself.
+            if lowered in ("content-type", "content-length") or lowered not in headers:
+                new_headers[lowered] = value
         else:
             if name in params:
                 raise XAPIValidationError(name, "parameter given more than once")
@@ -259,6 +265,11 @@ def _xapi(
                 response["WWW-Authenticate"] = 'Basic realm="educloud xAPI"'
         except DomainError as exc:
             response = _error(exc.status_code, exc.message, exc.field)
+        except Exception:
+            # Communication 3.2 (XAPI-00329): a server fault is a 500, still an xAPI answer (JSON,
+            # version and CORS headers) rather than Django's HTML page; the traceback goes to the log.
+            logger.exception("xAPI request %s %s failed", request.method, request.path)
+            response = _error(500, "internal error in the LRS; the request was not processed")
         effective = request.GET.get("method") if request.method == "POST" else request.method
         if (
             consistent_through
@@ -267,6 +278,8 @@ def _xapi(
         ):
             # Communication 2.1.3.s2.b5: on every GET Statements answer, errors included.
             response["X-Experience-API-Consistent-Through"] = format_timestamp(timezone.now())
+        if response.status_code in (204, 304):
+            del response["Content-Type"]  # no content, so no type (RFC 9110 8.3; Django adds text/html)
         if effective == "HEAD":
             length = len(response.content)
             response.content = b""
@@ -523,15 +536,16 @@ def _document_handlers(resource: str) -> dict[str, Handler]:
     def get(xreq: XRequest) -> HttpResponse:
         assert xreq.client is not None
         where = address(xreq, need_id=False, allowed_extra={"since"})
+        # "since" filters the list of ids; with a stateId/profileId it is still validated (400 if
+        # not a Timestamp) but has nothing to filter: clients (the ADL suite among them) send the
+        # same parameters for both GETs, and the single-document GET names "since" as recognised.
+        since = _since(xreq.params, "since")
         if where.document_id is None:
-            since = _since(xreq.params, "since")
             ids, latest = docs.document_ids(client=xreq.client, address=where, since=since)
             response = _json_response(ids)
             if latest is not None:
                 response["Last-Modified"] = http_date(latest.timestamp())
             return response
-        if "since" in xreq.params:
-            raise XAPIValidationError("since", f"only allowed when listing ids (without {id_name})")
         document = docs.document_get(client=xreq.client, address=where)
         status = evaluate_preconditions(
             method="GET",

@@ -153,7 +153,17 @@ def apply_post(
     Without an existing document the POST acts as a PUT: the body is stored as sent.
     With one, both documents must be ``application/json`` JSON objects and are merged
     (the result is stored as compact UTF-8 JSON); otherwise :class:`DocumentError`.
+    Either way a POST without a body is refused (there is nothing to store or merge), and a
+    body declared ``application/json`` must be JSON (conformance XAPI-00284, XAPI-00314).
     """
+    if not posted:
+        raise DocumentError("POST needs a document in the request body")
+    if is_json_content_type(posted_content_type):
+        try:
+            parse_json(posted)
+        except XAPIValidationError as exc:
+            raise DocumentError(f"the posted document is declared application/json but is not JSON: "
+                                f"{exc.detail}") from None
     if existing is None:
         return posted, posted_content_type
     if not is_json_content_type(existing_content_type) or not is_json_content_type(posted_content_type):

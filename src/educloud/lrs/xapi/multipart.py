@@ -12,7 +12,7 @@
   contentType / length when both are given.
 * :func:`verify_signatures` - every attachment with usageType
   ``http://adlnet.gov/expapi/attachments/signature`` must have contentType
-  ``application/octet-stream`` and, when its data was sent, hold a JWS that
+  ``application/octet-stream`` and come with its data: a JWS that
   :func:`.signature.verify_signed_statement` accepts. Signature verification against
   an ``x5c`` certificate uses the ``cryptography`` package when importable and a
   standard-library RSA (PKCS#1 v1.5) fallback otherwise; see :mod:`.signature`.
@@ -248,8 +248,9 @@ def verify_signatures(
 ) -> None:
     """Check every signature attachment of top-level Statements (Data 2.6.s4, 2.6.s5).
 
-    A signature attachment whose data was not sent (``fileUrl`` only) cannot be checked
-    and is accepted as is.
+    The JWS itself must be sent as a part: a signature attachment that only points to it with
+    ``fileUrl`` cannot be checked and is refused (conformance XAPI-00115: "reject ... a
+    statement which has usageType ...signature ... but does not have a signature attached").
     """
     received = parts or {}
     for index, statement in enumerate(statements):
@@ -262,11 +263,13 @@ def verify_signatures(
                 raise SignatureError(f"{where}: a signature attachment must have contentType "
                                      f"{_SIGNATURE_CONTENT_TYPE}")
             part = received.get(str(attachment.get("sha2", "")).lower())
-            if part is not None:
-                try:
-                    verify_signed_statement(statement, part.data)
-                except SignatureError as exc:
-                    raise SignatureError(f"{where}: {exc.message}") from None
+            if part is None:
+                raise SignatureError(f"{where}: the signature's JWS must be sent as a multipart/mixed "
+                                     "part, not only referenced by fileUrl")
+            try:
+                verify_signed_statement(statement, part.data)
+            except SignatureError as exc:
+                raise SignatureError(f"{where}: {exc.message}") from None
 
 
 def parse_statement_request(
@@ -326,4 +329,6 @@ def build_multipart(
     body = b"".join(
         delimiter + b"\r\n" + headers + b"\r\n" + content + b"\r\n" for headers, content in chunks
     )
-    return body + delimiter + b"--\r\n", f'multipart/mixed; boundary="{token}"'
+    # Unquoted: the token is RFC 2046 "bchars" only, and several xAPI clients (the ADL
+    # conformance suite's parser among them) take everything after "boundary=" literally.
+    return body + delimiter + b"--\r\n", f"multipart/mixed; boundary={token}"

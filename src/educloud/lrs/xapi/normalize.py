@@ -2,7 +2,8 @@
 comparison, and the keys it indexes Statements by.
 
 * :func:`prepare_statement` - the assignments of Data 2.3.1.b1: ``id`` (uuid4 when
-  absent), ``stored`` (always overwritten), ``timestamp`` (= stored when absent),
+  absent), ``stored`` (always overwritten), ``timestamp`` (= stored when absent, else the
+  same instant in UTC with at least millisecond precision, Data 2.4.7 / 4.5),
   ``authority`` (LRS-supplied), ``version`` (``1.0.0`` when absent, Data 2.4.10.s3.b3),
   and contextActivities values turned into arrays (Data 2.4.6.2.s4.b3).
 * :func:`canonical` / :func:`ids_format` - the ``format=canonical`` and ``format=ids``
@@ -19,10 +20,11 @@ Nothing here mutates its arguments; every function returns new objects.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .duration import truncate_duration
@@ -41,6 +43,7 @@ __all__ = [
     "parse_accept_language",
     "prepare_statement",
     "statements_equivalent",
+    "utc_timestamp",
 ]
 
 # Properties the LRS may assign (Data 2.3.1.b1): a difference is ignored when one side lacks them.
@@ -126,13 +129,38 @@ def prepare_statement(
     stored = stored_at if isinstance(stored_at, str) else format_timestamp(stored_at)
     statement.setdefault("id", str(uuid.uuid4()))
     statement["stored"] = stored
-    statement.setdefault("timestamp", stored)
+    if "timestamp" in statement:
+        statement["timestamp"] = utc_timestamp(statement["timestamp"])
+    else:
+        statement["timestamp"] = stored
+    sub = statement.get("object")
+    if isinstance(sub, dict) and sub.get("objectType") == "SubStatement" and "timestamp" in sub:
+        sub["timestamp"] = utc_timestamp(sub["timestamp"])  # a fresh dict: _prepared_copy copied it
     if authority is not None:
         statement["authority"] = copy_json(authority)
     elif "authority" not in statement:
         raise ValueError("every stored Statement needs an authority (Data 2.4.9.s3.b3)")
     statement.setdefault("version", "1.0.0")
     return statement
+
+
+_UTC_MILLIS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+def utc_timestamp(text: str) -> str:
+    """The same instant as the (valid) Timestamp ``text``, in UTC, with milliseconds - or
+    microseconds when the text had sub-millisecond digits.
+
+    Data 2.4.7: the LRS SHOULD return timestamps in UTC and MUST keep at least millisecond
+    precision (XAPI-00122 reads the returned value and expects the milliseconds, also for
+    a Statement sent as ``12:17:00+08:00``); digits beyond microseconds are truncated, which
+    the spec allows. A zoneless text is read as UTC (:func:`.timestamps.parse_timestamp`).
+    """
+    if _UTC_MILLIS_RE.fullmatch(text):
+        return text  # already the canonical form (JavaScript's toISOString): the common case, no parse
+    moment = parse_timestamp(text).astimezone(UTC)
+    spec = "microseconds" if moment.microsecond % 1000 else "milliseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------- language selection
@@ -460,7 +488,7 @@ def _comparable_time(value: Any) -> Any:
         moment = parse_timestamp(value)
     except ValueError:
         return value
-    return format_timestamp(moment) if moment.tzinfo else value
+    return format_timestamp(moment)
 
 
 def _comparable_body(statement: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,11 +3,13 @@ parameters.
 
 Accepted: ISO 8601 combined date and time in the extended form
 (``2013-05-18T05:32:34.804+00:00``) or the basic form (``20130518T053234.804Z``),
-seconds optional, any number of fractional digits (``.`` or ``,``). A time zone is
-required by default (``Z``, ``±hh:mm``, ``±hhmm`` or ``±hh``); RFC 3339's "unknown
-local offset" ``-00:00`` (and ``-0000``/``-00``) is rejected because it does not name
-an instant (conformance XAPI-00123). The LRS serialises its own timestamps (``stored``)
-in UTC with millisecond precision (Data 4.5.s1.b3, b6).
+seconds optional, any number of fractional digits (``.`` or ``,``). The time zone
+(``Z``, ``±hh:mm``, ``±hhmm`` or ``±hh``) is optional: Data 2.4.7 says a timestamp
+"SHOULD include the time zone", so one without is valid and is read as UTC, the zone the
+LRS serves every time in (the stored Statement keeps the text as sent). RFC 3339's
+"unknown local offset" ``-00:00`` (and ``-0000``/``-00``) is rejected because it
+explicitly refuses to name an instant (conformance XAPI-00123). The LRS serialises its
+own timestamps (``stored``) in UTC with millisecond precision (Data 4.5.s1.b3, b6).
 """
 
 from __future__ import annotations
@@ -40,11 +42,10 @@ def _parse_offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def parse_timestamp(value: object, *, require_timezone: bool = True) -> datetime:
-    """Parse an xAPI Timestamp; raise ``ValueError`` with a reason if it is not one.
-
-    The result is timezone-aware when the text carries an offset; with
-    ``require_timezone=False`` a text without one yields a naive datetime.
+def parse_timestamp(value: object, *, require_timezone: bool = False) -> datetime:
+    """Parse an xAPI Timestamp into an aware datetime; raise ``ValueError`` with a reason
+    if it is not one. A text without an offset is read as UTC, unless
+    ``require_timezone=True`` makes it an error.
     """
     if not isinstance(value, str):
         raise ValueError("must be a string")
@@ -63,11 +64,11 @@ def parse_timestamp(value: object, *, require_timezone: bool = True) -> datetime
         )
     except ValueError as exc:
         raise ValueError(f"not a valid date or time: {exc}") from None
-    return moment.replace(tzinfo=_parse_offset(tz_text)) if tz_text else moment
+    return moment.replace(tzinfo=_parse_offset(tz_text) if tz_text else UTC)
 
 
 def is_timestamp(value: object) -> bool:
-    """True if ``value`` is a valid xAPI Timestamp (with time zone)."""
+    """True if ``value`` is a valid xAPI Timestamp."""
     try:
         parse_timestamp(value)
     except ValueError:

@@ -316,6 +316,11 @@ def validate_actor(value: object, path: str = "actor") -> dict[str, Any]:
 def _validate_authority(value: object, path: str) -> None:
     obj = validate_actor(value, path)
     if obj.get("objectType") == "Group":
+        # Data 2.4.9.s3 (XAPI-00100): a Group authority only stands for 3-legged OAuth, an
+        # *anonymous* Group of the application's and the user's Agents; an identified Group
+        # (one with an IFI) is some other group of people and cannot vouch for a Statement.
+        if any(key in obj for key in IFI_KEYS):
+            _fail(path, "a Group authority (3-legged OAuth) must be an anonymous Group, without an IFI")
         members = obj.get("member")
         if not isinstance(members, list) or len(members) != 2:
             _fail(_join(path, "member"), "a Group authority (3-legged OAuth) must have exactly two Agents")
