@@ -63,6 +63,9 @@ Read next: ``educloud.search.services`` (validation), ``educloud.search.selector
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -94,6 +97,9 @@ _MINUTE_BITS = 26  # 2000-01-01 + 2^26 minutes ≈ year 2127
 _SEQ_BITS = 27
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+#: The shape of a filter-key token: a typed word of this shape is looked up only among the marked title
+#: terms, so that no query can match documents by their hashed keys.
+_KEY_SHAPE = re.compile(r"^z[a-p]{16}$")
 
 
 def rank_key(*, quality: float, updated_at: datetime, seq: int) -> int:
@@ -462,6 +468,8 @@ class SqliteBackend(SearchBackend):
         ``TITLE_MARKER`` copies of title/tag terms and pinyin initials."""
         if term.prefix and not marker:
             raise ValueError("prefix terms match titles only (a prefix could reach the filter keys)")
+        if _KEY_SHAPE.match(term.word):
+            marker = TITLE_MARKER
         alternatives = [self._phrase(marker + term.word, term.prefix)]
         if term.parts:
             alternatives.append("(" + " AND ".join(self._phrase(marker + p) for p in term.parts) + ")")
@@ -662,6 +670,8 @@ class PostgresBackend(SearchBackend):
         pinyin initials — never an unmarked prefix, which could reach the filter keys."""
         if term.prefix and not marker:
             raise ValueError("prefix terms match titles only (a prefix could reach the filter keys)")
+        if _KEY_SHAPE.match(term.word):
+            marker = TITLE_MARKER
         star = ":*" if term.prefix else ""
         alternatives = [self._lexeme(marker + term.word) + star]
         if term.parts:
@@ -754,18 +764,37 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic(using=self.connection.alias):
             cursor.execute(
                 f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'; SET LOCAL enable_seqscan = off; "
-                "SET LOCAL enable_indexscan = off; SET LOCAL jit = off"
+                "SET LOCAL enable_indexscan = off; SET LOCAL jit = off; "
+                "SET LOCAL max_parallel_workers_per_gather = 0"
             )
             yield
 
     def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
-        # search_match's heap rows are ~50 bytes (the tsvector is stored out of line), so visiting the
-        # heap for each of up to 10,001 matches stays in a few MB of cache.
-        inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
-        cursor.execute(
-            f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
-        )
+        # Up to ``limit``: tier by tier from the best (UNION ALL, stopped by the LIMIT; see
+        # ``_first_keys``). A GIN bitmap is built whole before the heap is visited, so one scan of a
+        # word in a third of the corpus costs its whole posting list; a tier's scan costs about the
+        # tier's (its token is a required entry, the other lists are skipped through).
+        if limit is None or self._estimate(cursor, query) <= limit:
+            # Few matches expected (planner statistics of the lexemes): one scan is cheaper than 20.
+            inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
+            cursor.execute(
+                f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
+            )
+            return int(cursor.fetchone()[0])
+        union = " UNION ALL ".join(f"(SELECT 1 FROM search_match m WHERE {self.MATCH})" for _ in range(TIERS))
+        params = [self._tsquery(query, tiers=[tier]) for tier in range(TIERS)]
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({union}) u LIMIT %s) c", [*params, limit])
         return int(cursor.fetchone()[0])
+
+    def _estimate(self, cursor: CursorWrapper, query: Query) -> float:
+        """The planner's estimate of the number of matches (from the tsvector statistics of ANALYZE):
+        only to choose between one scan and the tier scans, both exact."""
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_match m WHERE {self.MATCH}", self._match(query)
+        )
+        plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return float(plan[0]["Plan"]["Plan Rows"])
 
     def _first_keys(
         self,
@@ -799,12 +828,25 @@ class PostgresBackend(SearchBackend):
             cursor.execute(sql, [self._tsquery(query, titled=titled), *extra, need])
             return [r[0] for r in cursor.fetchall()][offset:]
         first_tier = tier_of(quality_of_key(after)) if after is not None else 0
-        keys: list[int] = []
-        for tier in range(first_tier, TIERS):
-            cursor.execute(sql, [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need - len(keys)])
-            keys += [r[0] for r in cursor.fetchall()]
-            if len(keys) >= need:
-                break
+        tiers = range(first_tier, TIERS)
+        # One statement: the tiers' scans UNION ALL'ed in order; the Append runs its children one after
+        # the other and the outer LIMIT stops it as soon as enough keys are found (no parallel plans
+        # in ``_reading``), so a tier's GIN bitmap is built only when it is reached.
+        union = " UNION ALL ".join(f"({sql})" for _ in tiers)
+        params: list[Any] = []
+        for tier in tiers:
+            params += [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need]
+        cursor.execute(f"SELECT u.rank_key FROM ({union}) u LIMIT %s", [*params, need])
+        keys = [r[0] for r in cursor.fetchall()]
+        if any(a >= b for a, b in itertools.pairwise(keys)):  # not in tier order: never seen; be safe
+            keys = []
+            for tier in tiers:
+                cursor.execute(
+                    sql, [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need - len(keys)]
+                )
+                keys += [r[0] for r in cursor.fetchall()]
+                if len(keys) >= need:
+                    break
         return keys[offset:]
 
     def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
