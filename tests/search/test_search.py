@@ -359,7 +359,8 @@ def test_postgres_keeps_our_terms_whole():
     _doc("lex", "人教A版 勾股定理 2课时", tags=["数控技术"])
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tsvector_to_array(m.tsv) FROM search_match m JOIN search_document d USING (rank_key) WHERE d.source = %s",
+            "SELECT tsvector_to_array(m.tsv) FROM search_match m JOIN search_document d USING (rank_key) "
+            "WHERE d.source = %s",
             [SRC],
         )
         lexemes = set(cursor.fetchone()[0])

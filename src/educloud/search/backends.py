@@ -336,15 +336,23 @@ class SearchBackend:
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                limit = None if query.exact_count else COUNT_LIMIT + 1
-                count = self._count(cursor, query, limit)
-                exact = limit is None or count <= COUNT_LIMIT
-                count = count if exact else COUNT_LIMIT
+                general = None
+                if query.terms:
+                    # Fewer general candidates than asked for are all the matches: their number is
+                    # the count (a selective query walks its matches once, not three times).
+                    general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
+                if general is not None and len(general) < RERANK_CANDIDATES:
+                    count, exact = len(general), True
+                else:
+                    limit = None if query.exact_count else COUNT_LIMIT + 1
+                    count = self._count(cursor, query, limit)
+                    exact = limit is None or count <= COUNT_LIMIT
+                    count = count if exact else COUNT_LIMIT
                 if count == 0 or query.offset >= count:
                     return RawResult([], count, exact)
                 matches = count if exact else None
-                if query.terms:
-                    page = self._ranked_page(cursor, query, matches)
+                if general is not None:
+                    page = self._ranked_page(cursor, query, matches, general)
                 else:
                     page = [(k, quality_of_key(k)) for k in self._browse(cursor, query, matches=matches)]
                 rows = self._fetch(cursor, [k for k, _ in page])
@@ -352,10 +360,12 @@ class SearchBackend:
             return RawResult(hits, count, exact)
 
     def _ranked_page(
-        self, cursor: CursorWrapper, query: Query, matches: int | None
+        self, cursor: CursorWrapper, query: Query, matches: int | None, general: list[tuple[int, float]]
     ) -> list[tuple[int, float]]:
-        general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES, matches=matches)
-        titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES, matches=matches)
+        if len(general) < RERANK_CANDIDATES:  # every match is a candidate already
+            titled: list[tuple[int, float]] = []
+        else:
+            titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES, matches=matches)
         relevance: dict[int, float] = {}
         for key, rel in [*general, *titled]:
             relevance[key] = max(relevance.get(key, 0.0), rel)
