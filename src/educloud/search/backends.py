@@ -5,25 +5,35 @@ What it owns
     of ranked hits, a count, facet counts, suggestions) in SQL. :func:`backend` picks the
     implementation from the database vendor; the rest of the app never writes SQL.
 
-How a document is indexed
+How a document is indexed (layout 2, migration 0002; ADR 0006)
     ``algos.text.analyze_document`` gives space-separated terms for title, tags, pinyin initials and
-    body. Filter *keys* — the source, each visibility key and each facet value — are hashed into
-    letter-only tokens (:func:`key_token`) and indexed too, so one index lookup does text match,
-    visibility and facet filtering together, and counting never touches a row.
+    body. Filter *keys* — the source, each visibility key *scoped by source*, each facet value — are
+    hashed into letter-only tokens (:func:`key_token`) and indexed too, so one index lookup does text
+    match, visibility and facet filtering together. Title/tag terms and pinyin initials are indexed a
+    second time with the prefix ``TITLE_MARKER`` (``x勾股定理``, ``xggdl``): "matches in the title or
+    tags" and suggestions are lookups of those, never a column filter or an unmarked prefix (which
+    could reach the hashed keys). A typed word of the keys' shape is looked up only as a marked term.
 
     * SQLite: FTS5 table ``search_fts(title, tags, pinyin, body, keys)``, ``unicode61`` tokenizer,
-      ``rowid`` = ``search_document.rank_key``.
-    * PostgreSQL: ``search_document.tsv`` = ``setweight(to_tsvector('simple', title), 'A') ||
-      setweight(…tags, 'B') || setweight(…pinyin, 'C') || to_tsvector('simple', body || keys)`` with a
-      GIN index. Queries go through ``to_tsquery('simple', …)``, so both sides use the same parser.
+      ``detail=none`` (no positions: nothing needs them any more), ``rowid`` =
+      ``search_document.rank_key``; ``keys`` holds the filter tokens and the marked terms.
+    * PostgreSQL: a narrow table ``search_match(rank_key, tsv)``, ``tsv`` =
+      ``setweight(to_tsvector('simple', title), 'A') || setweight(…tags, 'B') || setweight(…pinyin,
+      'C') || to_tsvector('simple', body || keys || tier || marked terms)`` with a GIN index; the wide
+      ``search_document`` row is read only for the page shown. ``tier`` is a token for the quality band
+      (:func:`tier_of`, 20 bands): a contiguous range of the static order. Queries go through
+      ``to_tsquery('simple', …)``, so both sides use the same parser.
 
 The static order: ``rank_key``
     Every document gets :func:`rank_key` = (quality to 0.001, descending; then ``updated_at`` to the
     minute, descending; then write sequence, descending) packed in one 63-bit integer, unique. On
     SQLite it *is* the FTS5 rowid, so FTS5 returns matches in this order and can stop after the first
-    few (``ORDER BY rowid LIMIT k``); on PostgreSQL a unique B-tree on it does the same. This is the
-    classic "document ids assigned in static-rank order" of web search engines: it bounds the work per
-    query whatever the number of matches.
+    few (``ORDER BY rowid LIMIT k``). On PostgreSQL a GIN bitmap is built whole before any row is
+    read, so "the first k matches in static order" is asked tier by tier from the best (one
+    ``UNION ALL`` statement whose ``LIMIT`` stops it): a tier's token is a required GIN entry, so its
+    scan costs about the tier's posting list instead of the query words' — and the best tiers are
+    small. This is the classic "document ids assigned in static-rank order" / tiered index of web
+    search engines: it bounds the work per query whatever the number of matches.
 
 Ranking (documented formula, both backends)
     ``score = relevance × (1 + quality)``, ``quality`` ∈ [0, 1]: a resource of the best quality counts
@@ -31,20 +41,23 @@ Ranking (documented formula, both backends)
 
     * SQLite ``relevance = 4·sat(title) + 2·sat(tags) + 1`` where ``sat(c) = m·(k1 + 1) / (m + k1·(1 − b +
       b·L/avgL))`` is BM25's term-frequency saturation (k1 = 1.2, b = 0.75) for the ``m`` matched tokens
-      among the ``L`` tokens of column ``c`` (``avgL`` from FTS5's averages record), read with FTS5's
-      ``highlight()``; ``+ 1`` stands for the body, which every candidate matches when its title and tags
-      do not. Like ``ts_rank`` it has no IDF: FTS5's ``bm25()`` computes IDF by scanning the whole
-      doclist of every phrase of the query — including the filter keys that match most documents —
-      on every query, which alone costs ~80 ms at a million documents. Every candidate contains every
-      query word anyway (AND), so IDF would only re-weight words against each other.
+      among the ``L`` tokens of column ``c`` (``avgL`` from FTS5's averages record), counted in Python
+      from the stored terms of the candidate (a token equal to a query word or one of its parts, or
+      starting with a prefix word); ``+ 1`` stands for the body, which every candidate matches when its
+      title and tags do not. Like ``ts_rank`` it has no IDF: FTS5's ``bm25()`` computes IDF by scanning
+      the whole doclist of every phrase of the query — including the filter keys that match most
+      documents — on every query. Every candidate contains every query word anyway (AND), so IDF would
+      only re-weight words against each other.
     * PostgreSQL ``relevance = ts_rank(tsv, text_query, 1)`` — weights A 1.0 (title), B 0.4 (tags),
-      C 0.2 (pinyin), D 0.1 (body); normalization 1 divides by 1 + log(document length).
+      C 0.2 (pinyin), D 0.1 (body); normalization 1 divides by 1 + log(document length). Computed for
+      the candidates only.
 
     Scored are the *candidates*: the first ``RERANK_CANDIDATES`` (200) matches in static order, plus
     the first 200 whose title or tags match (so a relevant title is not lost behind hundreds of
-    better-rated body mentions). With up to 200 matches this is every match, i.e. exact. Results
-    past the candidates continue in static order. Ties: static order. Absolute scores differ between
-    the backends; the orderings the tests pin (title beats body, quality breaks ties) agree.
+    better-rated body mentions). With fewer than 200 matches this is every match, i.e. exact (and
+    their number is the count: no count scan). Results past the candidates continue in static
+    order. Ties: static order. Absolute scores differ between the backends; the orderings the tests pin
+    (title beats body, quality breaks ties) agree.
 
     An empty query (browse) lists matches in static order; its score is ``quality``.
 
@@ -52,8 +65,14 @@ Counting
     Matches are counted up to ``COUNT_LIMIT`` (10,000, the deepest result a page can reach); beyond it
     the count is reported as 10,000 and *not exact* (like Elasticsearch's ``track_total_hits``), unless
     the caller asks for an exact count (its cost grows with the number of matches). Facet counts are
-    taken over the same first 10,000 matches in static order. PostgreSQL counts from the GIN bitmap
-    (sequential and index scans disabled for that one statement), which stops after 10,001 rows.
+    taken over the same first 10,000 matches in static order. PostgreSQL counts from GIN bitmaps
+    (sequential and index scans, JIT and parallel plans off for a search), tier by tier when the
+    planner's statistics expect more than ``COUNT_LIMIT`` matches, and stops after 10,001 rows; every
+    counted row costs a visit of its (narrow) heap row, as 15.x does not skip heap fetches for bitmap
+    scans.
+
+A joint-office query (no visibility filter) needs the source token unless the index holds no other
+source (checked per query with two B-tree probes: ``Query.single_source``).
 
 Read next: ``educloud.search.services`` (validation), ``educloud.search.selectors`` (search, suggest).
 """
