@@ -399,7 +399,7 @@ def test_tiers_keep_the_static_order_across_quality_bands(monkeypatch: pytest.Mo
     # Force the tier-by-tier candidate scan (PostgreSQL) for a handful of matches; SQLite ignores it.
     monkeypatch.setattr(backends, "TIER_SCAN_ABOVE", 0)
     monkeypatch.setattr(backends, "RERANK_CANDIDATES", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "_estimate", lambda *_: float("inf"))  # tiered count
+    monkeypatch.setattr(backends.PostgresBackend, "_estimate", lambda *_, **__: float("inf"))  # tiered count
     qualities = [0.99, 0.951, 0.9, 0.5, 0.49, 0.33, 0.05, 0.04, 0.0, 0.72]
     for i, q in enumerate(qualities):
         _doc(f"q{i}", "化学平衡 习题", quality=q, updated_at=T0 + timedelta(minutes=i))

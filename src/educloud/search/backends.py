@@ -355,18 +355,16 @@ class SearchBackend:
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                general = None
+                general, known = None, None
                 if query.terms:
-                    # Fewer general candidates than asked for are all the matches: their number is
-                    # the count (a selective query walks its matches once, not three times).
-                    general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
-                if general is not None and len(general) < RERANK_CANDIDATES:
-                    count, exact = len(general), True
+                    general, known = self._general_candidates(cursor, query)
+                limit = None if query.exact_count else COUNT_LIMIT + 1
+                if known is not None and (limit is not None or known <= COUNT_LIMIT):
+                    count = known  # learnt with the candidates: no count scan
                 else:
-                    limit = None if query.exact_count else COUNT_LIMIT + 1
                     count = self._count(cursor, query, limit)
-                    exact = limit is None or count <= COUNT_LIMIT
-                    count = count if exact else COUNT_LIMIT
+                exact = limit is None or count <= COUNT_LIMIT
+                count = count if exact else COUNT_LIMIT
                 if count == 0 or query.offset >= count:
                     return RawResult([], count, exact)
                 matches = count if exact else None
@@ -377,6 +375,15 @@ class SearchBackend:
                 rows = self._fetch(cursor, [k for k, _ in page])
             hits = [RawHit(*rows[k], score=score) for k, score in page if k in rows]
             return RawResult(hits, count, exact)
+
+    def _general_candidates(
+        self, cursor: CursorWrapper, query: Query
+    ) -> tuple[list[tuple[int, float]], int | None]:
+        """The general pool and, when it tells, the number of matches counted up to COUNT_LIMIT + 1:
+        fewer candidates than asked for are all the matches (a selective query walks its matches
+        once, not three times)."""
+        general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
+        return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
 
     def _ranked_page(
         self, cursor: CursorWrapper, query: Query, matches: int | None, general: list[tuple[int, float]]
@@ -815,11 +822,12 @@ class PostgresBackend(SearchBackend):
         cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({union}) u LIMIT %s) c", [*params, limit])
         return int(cursor.fetchone()[0])
 
-    def _estimate(self, cursor: CursorWrapper, query: Query) -> float:
+    def _estimate(self, cursor: CursorWrapper, query: Query, *, titled: bool = False) -> float:
         """The planner's estimate of the number of matches (from the tsvector statistics of ANALYZE):
         only to choose between one scan and the tier scans, both exact."""
         cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_match m WHERE {self.MATCH}", self._match(query)
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_match m WHERE {self.MATCH}",
+            self._match(query, titled=titled),
         )
         plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -853,7 +861,11 @@ class PostgresBackend(SearchBackend):
             where += " AND NOT (m.rank_key = ANY(%s))"
             extra.append(list(exclude))
         sql = f"SELECT m.rank_key FROM search_match m WHERE {where} ORDER BY m.rank_key LIMIT %s"
-        if matches is not None and matches <= TIER_SCAN_ABOVE:
+        if matches is None and after is None:
+            matches_expected = self._estimate(cursor, query, titled=titled)  # e.g. a suggestion
+        else:
+            matches_expected = matches if matches is not None else float("inf")
+        if matches_expected <= TIER_SCAN_ABOVE:
             cursor.execute(sql, [self._tsquery(query, titled=titled), *extra, need])
             return [r[0] for r in cursor.fetchall()][offset:]
         first_tier = tier_of(quality_of_key(after)) if after is not None else 0
@@ -877,6 +889,33 @@ class PostgresBackend(SearchBackend):
                 if len(keys) >= need:
                     break
         return keys[offset:]
+
+    def _general_candidates(
+        self, cursor: CursorWrapper, query: Query
+    ) -> tuple[list[tuple[int, float]], int | None]:
+        """When the planner expects few matches: one bitmap scan fetches the keys of all of them (up to
+        COUNT_LIMIT + 1, no sort), which gives both the count and the first candidates (sorted here).
+        Otherwise the tiered scans (count separately)."""
+        if self._estimate(cursor, query) > TIER_SCAN_ABOVE:
+            general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
+            return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
+        cursor.execute(
+            f"SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s",
+            [*self._match(query), COUNT_LIMIT + 1],
+        )
+        keys = sorted(r[0] for r in cursor.fetchall())
+        return self._scored(cursor, query, keys[:RERANK_CANDIDATES]), len(keys)
+
+    def _scored(self, cursor: CursorWrapper, query: Query, keys: list[int]) -> list[tuple[int, float]]:
+        if not keys:
+            return []
+        cursor.execute(
+            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM search_match m "
+            "WHERE m.rank_key = ANY(%s)",
+            [self._text_query(query.terms), keys],
+        )
+        relevance = dict(cursor.fetchall())
+        return [(k, float(relevance.get(k, 0.0))) for k in keys]
 
     def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
         return self._first_keys(
@@ -912,15 +951,7 @@ class PostgresBackend(SearchBackend):
             offset=offset,
             matches=matches,
         )
-        if not keys:
-            return []
-        cursor.execute(
-            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM search_match m "
-            "WHERE m.rank_key = ANY(%s)",
-            [self._text_query(query.terms), keys],
-        )
-        relevance = dict(cursor.fetchall())
-        return [(k, float(relevance.get(k, 0.0))) for k in keys]
+        return self._scored(cursor, query, keys)
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         if not keys:
