@@ -497,7 +497,11 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         if connection.vendor == "sqlite":
             result["db_mb"] = Path(connection.settings_dict["NAME"]).stat().st_size / 1e6
         else:
-            cursor.execute("SELECT pg_total_relation_size('search_document')")
+            # the documents and (layout 2) the narrow match table with its GIN index
+            cursor.execute(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                "WHERE c.relname IN ('search_document', 'search_match') AND c.relkind = 'r'"
+            )
             result["db_mb"] = cursor.fetchone()[0] / 1e6
     result.update(_measure(args))
     return result
