@@ -502,7 +502,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
                 "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
                 "WHERE c.relname IN ('search_document', 'search_match') AND c.relkind = 'r'"
             )
-            result["db_mb"] = cursor.fetchone()[0] / 1e6
+            result["db_mb"] = float(cursor.fetchone()[0]) / 1e6
     result.update(_measure(args))
     return result
 
