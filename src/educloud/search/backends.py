@@ -972,17 +972,25 @@ class PostgresBackend(SearchBackend):
         values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
         sql = (
             f"SELECT CASE {picks} END, CASE {values} END, count(*) FROM ("
-            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM ("
-            f"SELECT m.rank_key FROM search_match m WHERE {self.MATCH} ORDER BY m.rank_key LIMIT %s"
-            ") k JOIN search_document d ON d.rank_key = k.rank_key"
-            f") f GROUP BY GROUPING SETS ({sets})"
+            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM search_document d "
+            f"WHERE d.rank_key = ANY(%s)) f GROUP BY GROUPING SETS ({sets})"
         )
         result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                cursor.execute("SET LOCAL enable_indexscan = on")  # the join by rank_key
-                cursor.execute(sql, [*self._match(query), COUNT_LIMIT])
+                # the first 10,000 matches in static order, tier by tier when there are many
+                keys = self._first_keys(
+                    cursor,
+                    query,
+                    titled=False,
+                    limit=COUNT_LIMIT,
+                    after=None,
+                    exclude=(),
+                    offset=0,
+                    matches=None,
+                )
+                cursor.execute(sql, [keys])
                 for index, value, n in cursor.fetchall():
                     if value:
                         result[names[index]].append((value, int(n)))
