@@ -23,6 +23,16 @@ Usage::
     .venv/bin/python bench/search.py                      # N = 100,000 (or $EDUCLOUD_BENCH_SEARCH_N)
     .venv/bin/python bench/search.py --n 1000000          # the reported run
     .venv/bin/python bench/search.py --backends sqlite --n 20000 --repeat 3
+    # build the corpora once, then re-run only the queries (e.g. after changing the query code):
+    .venv/bin/python bench/search.py --n 1000000 --data-dir /var/tmp/educloud-bench-search
+    .venv/bin/python bench/search.py --n 1000000 --data-dir /var/tmp/educloud-bench-search --reuse
+
+``--data-dir`` keeps the analysis (pickled terms of the documents past ``--e2e-n``), the SQLite database
+and the PostgreSQL database ``educloud_bench_search_n<N>`` after the run, with a state file per backend
+holding its indexing figures. ``--reuse`` then skips analysis and indexing where a finished state file
+exists (its indexing figures are reported again, marked "reused"); migrations still run on the kept
+databases, so a new migration is applied to them as it would be to a production index. Without
+``--data-dir`` everything is temporary, as before. Same corpus, queries and askers either way.
 
 PostgreSQL is reached at ``$EDUCLOUD_BENCH_PG`` (default ``postgres://postgres@127.0.0.1:5432``);
 when it does not answer, its column says so. Each backend runs in a child process of this script
@@ -467,19 +477,43 @@ def _with_analysis(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 
 def child(args: argparse.Namespace) -> dict[str, Any]:
-    import itertools
-
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
 
+    call_command("migrate", "search", verbosity=0)
+    result: dict[str, Any] = {"backend": connection.vendor, "n": args.n}
+    state = Path(args.state) if args.state else None
+    if state and args.reuse and state.exists():
+        result.update(json.loads(state.read_text(encoding="utf-8")))
+        result["reused"] = True
+    else:
+        result.update(_index(args))
+        if state:
+            state.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            result["db_mb"] = Path(connection.settings_dict["NAME"]).stat().st_size / 1e6
+        else:
+            # the documents and (layout 2) the narrow match table with its GIN index
+            cursor.execute(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                "WHERE c.relname IN ('search_document', 'search_match') AND c.relkind = 'r'"
+            )
+            result["db_mb"] = float(cursor.fetchone()[0]) / 1e6
+    result.update(_measure(args))
+    return result
+
+
+def _index(args: argparse.Namespace) -> dict[str, Any]:
+    import itertools
+
     from educloud.search import api
     from educloud.search.services import index_optimize
 
-    call_command("migrate", "search", verbosity=0)
-    result: dict[str, Any] = {"backend": connection.vendor, "n": args.n}
+    result: dict[str, Any] = {}
     e2e_n = min(args.e2e_n, args.n)
     started = time.perf_counter()
     written = api.documents_bulk_upsert(
@@ -502,12 +536,13 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         "optimize_s": optimized,
         "docs": written + rest,
     }
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            result["db_mb"] = Path(connection.settings_dict["NAME"]).stat().st_size / 1e6
-        else:
-            cursor.execute("SELECT pg_total_relation_size('search_document')")
-            result["db_mb"] = cursor.fetchone()[0] / 1e6
+    return result
+
+
+def _measure(args: argparse.Namespace) -> dict[str, Any]:
+    from educloud.search import api
+
+    result: dict[str, Any] = {}
 
     def timed(fn: Any, **kwargs: Any) -> tuple[float, Any]:
         t = time.perf_counter()
@@ -556,13 +591,34 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _state_file(backend: str, args: argparse.Namespace) -> Path | None:
+    return Path(args.data_dir) / f"{backend}-n{args.n}-e{args.e2e_n}.json" if args.data_dir else None
+
+
+def _reusable(backend: str, args: argparse.Namespace) -> bool:
+    state = _state_file(backend, args)
+    return bool(args.reuse and state and state.exists())
+
+
 def run_child(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     if backend not in ("sqlite", "postgres"):
         return {"backend": backend, "error": "unknown backend (sqlite, postgres)"}
-    home = tempfile.mkdtemp(prefix=f"educloud-bench-search-{backend}-")
+    keep = bool(args.data_dir)
+    reuse = _reusable(backend, args)
+    state = _state_file(backend, args)
+    if keep:
+        home = str(Path(args.data_dir) / f"sqlite-n{args.n}-e{args.e2e_n}")
+        if not reuse and backend == "sqlite":
+            shutil.rmtree(home, ignore_errors=True)
+        Path(home).mkdir(parents=True, exist_ok=True)
+    else:
+        home = tempfile.mkdtemp(prefix=f"educloud-bench-search-{backend}-")
+    if state and not reuse:
+        state.unlink(missing_ok=True)
     env = {**os.environ, "EDUCLOUD_HOME": home}
     env.pop("DATABASE_URL", None)
     pg = os.environ.get("EDUCLOUD_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    db = f"{PG_DB}_n{args.n}_e{args.e2e_n}" if keep else PG_DB
     if backend == "postgres":
         import psycopg
 
@@ -570,9 +626,10 @@ def run_child(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             admin = psycopg.connect(pg + "/postgres", autocommit=True, connect_timeout=3)
         except psycopg.OperationalError as exc:
             return {"backend": "postgresql", "error": f"not reachable: {exc}".splitlines()[0]}
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        admin.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{pg}/{PG_DB}"
+        if not reuse:
+            admin.execute(f"DROP DATABASE IF EXISTS {db}")
+            admin.execute(f"CREATE DATABASE {db}")
+        env["DATABASE_URL"] = f"{pg}/{db}"
     try:
         cmd = [
             sys.executable,
@@ -590,6 +647,8 @@ def run_child(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             str(args.e2e_n),
             "--analysis",
             str(args.analysis),
+            *(["--state", str(state)] if state else []),
+            *(["--reuse"] if reuse else []),
         ]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if out.returncode != 0:
@@ -600,9 +659,11 @@ def run_child(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             }
         return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
         if backend == "postgres":
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            if not keep:
+                admin.execute(f"DROP DATABASE IF EXISTS {db}")
             admin.close()
 
 
@@ -615,6 +676,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
         print(
             f"analysis of {args.pre['docs']:,} documents (jieba + OpenCC + pinyin, once for both databases): "
             f"{args.pre['docs_per_s']:,.0f} docs/s"
+            + (" (reused from --data-dir)" if args.pre.get("reused") else "")
         )
     for r in results:
         if "error" in r:
@@ -637,6 +699,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             f"index write only, next {args.n - e2e:,}: docs/s",
             lambda r: f"{r['indexing']['write_docs_per_s']:,.0f}",
         )
+    row("index reused from --data-dir", lambda r: "yes" if r.get("reused") else "no")
     row("index optimize (s)", lambda r: f"{r['indexing']['optimize_s']:.1f}")
     row("index size (MB)", lambda r: f"{r['db_mb']:,.0f}")
     for key, label in [
@@ -667,18 +730,38 @@ def main() -> None:
     parser.add_argument("--naive-budget", type=float, default=120.0, help="seconds for the naive peer")
     parser.add_argument("--e2e-n", type=int, default=50_000, help="documents indexed end to end per database")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--data-dir", help="keep the analysis and both databases here (see --reuse)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --data-dir: query the kept databases, do not index again"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--analysis", help=argparse.SUPPRESS)
+    parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.reuse and not args.data_dir and not args.child:
+        parser.error("--reuse needs --data-dir")
     if args.child:
         sys.path.insert(0, str(ROOT / "src"))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "educloud.config.settings")
         print(json.dumps(child(args), ensure_ascii=False))
         return
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     with tempfile.TemporaryDirectory(prefix="educloud-bench-search-") as tmp:
-        args.analysis = Path(tmp) / "analysis.pickle"
-        args.pre = pre_analyze(args, args.analysis) if args.n > args.e2e_n else None
-        results = [run_child(b.strip(), args) for b in args.backends.split(",") if b.strip()]
+        args.pre = None
+        if args.data_dir:
+            Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+            args.analysis = Path(args.data_dir) / f"analysis-n{args.n}-e{args.e2e_n}.pickle"
+            marker = args.analysis.with_suffix(".json")
+            needed = args.n > args.e2e_n and not all(_reusable(b, args) for b in backends)
+            if needed and marker.exists():  # analysed by an earlier run (same generator, same seed)
+                args.pre = {**json.loads(marker.read_text(encoding="utf-8")), "reused": True}
+            elif needed:
+                args.pre = pre_analyze(args, args.analysis)
+                marker.write_text(json.dumps(args.pre), encoding="utf-8")
+        else:
+            args.analysis = Path(tmp) / "analysis.pickle"
+            args.pre = pre_analyze(args, args.analysis) if args.n > args.e2e_n else None
+        results = [run_child(b, args) for b in backends]
     report(results, args)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -197,7 +197,7 @@ def _index_rows() -> int:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT count(*) FROM search_fts")
         else:
-            cursor.execute("SELECT count(*) FROM search_document WHERE tsv <> ''::tsvector")
+            cursor.execute("SELECT count(*) FROM search_match")
         return int(cursor.fetchone()[0])
 
 
@@ -358,6 +358,64 @@ def test_suggest(corpus: None):
 def test_postgres_keeps_our_terms_whole():
     _doc("lex", "人教A版 勾股定理 2课时", tags=["数控技术"])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tsvector_to_array(tsv) FROM search_document WHERE source = %s", [SRC])
+        cursor.execute(
+            "SELECT tsvector_to_array(m.tsv) FROM search_match m JOIN search_document d USING (rank_key) "
+            "WHERE d.source = %s",
+            [SRC],
+        )
         lexemes = set(cursor.fetchone()[0])
     assert {"人教a版", "勾股定理", "勾股", "定理", "数控技术", "ggdl"} <= lexemes
+
+
+# -- index layout 2 (ADR 0006): scoped keys, marked title terms, tiers -----------------------------------
+def test_other_sources_never_show_not_even_for_the_joint_office(corpus: None):
+    document_upsert(source="test.other", object_id="o1", title="勾股定理 另一个来源", quality=1.0)
+    for keys in (["public"], CHONGQING_TEACHER, ["all"]):
+        assert "o1" not in _ids("勾股定理", keys, page_size=100)
+        assert "o1" not in _ids("", keys, page_size=100)
+    assert _ids("勾股定理", ["public"]) == ["pyth"]
+    other = search(query="勾股定理", source="test.other", visibility_keys=["all"])
+    assert [h.object_id for h in other.items] == ["o1"]
+    document_delete(source="test.other", object_id="o1")  # single source again: the same answers
+    assert set(_ids("勾股定理", ["all"])) == {"pyth", "sc-school", "circle"}
+
+
+def test_a_prefix_never_matches_the_hashed_filter_keys(corpus: None):
+    # Filter keys are letter tokens (z + 16 letters); a typed prefix of letters is a pinyin candidate.
+    token = backends.source_token(SRC)
+    for length in (2, 4, 8):
+        assert suggest(prefix=token[:length], source=SRC, visibility_keys=["all"]) == []
+    assert _ids(token, ["all"]) == []  # a whole query word matches plain terms, not marked copies
+
+
+def test_suggestions_match_titles_and_tags_not_bodies():
+    _doc("t", "欧姆定律 专题", quality=0.1)
+    _doc("b", "物理复习", body="欧姆定律的应用", quality=0.9)
+    assert suggest(prefix="欧姆", source=SRC, visibility_keys=["public"]) == ["欧姆定律 专题"]
+    assert suggest(prefix="omdl", source=SRC, visibility_keys=["public"]) == ["欧姆定律 专题"]
+
+
+def test_tiers_keep_the_static_order_across_quality_bands(monkeypatch: pytest.MonkeyPatch):
+    # Force the tier-by-tier candidate scan (PostgreSQL) for a handful of matches; SQLite ignores it.
+    monkeypatch.setattr(backends, "TIER_SCAN_ABOVE", 0)
+    monkeypatch.setattr(backends, "RERANK_CANDIDATES", 3)
+    monkeypatch.setattr(backends.PostgresBackend, "_estimate", lambda *_, **__: float("inf"))  # tiered count
+    qualities = [0.99, 0.951, 0.9, 0.5, 0.49, 0.33, 0.05, 0.04, 0.0, 0.72]
+    for i, q in enumerate(qualities):
+        _doc(f"q{i}", "化学平衡 习题", quality=q, updated_at=T0 + timedelta(minutes=i))
+    by_quality = [f"q{i}" for i, _ in sorted(enumerate(qualities), key=lambda iq: -iq[1])]
+    assert _ids("", page_size=100) == by_quality  # browse: static order
+    assert search(query="化学平衡", source=SRC, visibility_keys=["public"]).count == len(qualities)
+    assert suggest(prefix="化学", source=SRC, visibility_keys=["public"]) == ["化学平衡 习题"]
+    seen = [oid for page in range(1, 5) for oid in _ids("化学平衡", page=page, page_size=3)]
+    assert sorted(seen) == sorted(by_quality)  # every match once
+    assert seen == by_quality  # equal relevance: quality decides, candidates and the rest alike
+    assert [backends.tier_of(q) for q in (1.0, 0.951, 0.95, 0.949, 0.05, 0.0)] == [0, 0, 1, 1, 19, 19]
+
+
+def test_relevance_counts_title_and_tag_matches():
+    _doc("tag", "复习资料", tags=["欧姆定律"], quality=0.5)
+    _doc("both", "欧姆定律 复习资料", tags=["欧姆定律"], quality=0.5)
+    _doc("body", "复习资料", body="欧姆定律", quality=0.5)
+    ranked = search(query="欧姆定律", source=SRC, visibility_keys=["public"]).items
+    assert [h.object_id for h in ranked] == ["both", "tag", "body"]

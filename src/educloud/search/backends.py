@@ -5,25 +5,35 @@ What it owns
     of ranked hits, a count, facet counts, suggestions) in SQL. :func:`backend` picks the
     implementation from the database vendor; the rest of the app never writes SQL.
 
-How a document is indexed
+How a document is indexed (layout 2, migration 0002; ADR 0006)
     ``algos.text.analyze_document`` gives space-separated terms for title, tags, pinyin initials and
-    body. Filter *keys* — the source, each visibility key and each facet value — are hashed into
-    letter-only tokens (:func:`key_token`) and indexed too, so one index lookup does text match,
-    visibility and facet filtering together, and counting never touches a row.
+    body. Filter *keys* — the source, each visibility key *scoped by source*, each facet value — are
+    hashed into letter-only tokens (:func:`key_token`) and indexed too, so one index lookup does text
+    match, visibility and facet filtering together. Title/tag terms and pinyin initials are indexed a
+    second time with the prefix ``TITLE_MARKER`` (``x勾股定理``, ``xggdl``): "matches in the title or
+    tags" and suggestions are lookups of those, never a column filter or an unmarked prefix (which
+    could reach the hashed keys). A typed word of the keys' shape is looked up only as a marked term.
 
     * SQLite: FTS5 table ``search_fts(title, tags, pinyin, body, keys)``, ``unicode61`` tokenizer,
-      ``rowid`` = ``search_document.rank_key``.
-    * PostgreSQL: ``search_document.tsv`` = ``setweight(to_tsvector('simple', title), 'A') ||
-      setweight(…tags, 'B') || setweight(…pinyin, 'C') || to_tsvector('simple', body || keys)`` with a
-      GIN index. Queries go through ``to_tsquery('simple', …)``, so both sides use the same parser.
+      ``detail=none`` (no positions: nothing needs them any more), ``rowid`` =
+      ``search_document.rank_key``; ``keys`` holds the filter tokens and the marked terms.
+    * PostgreSQL: a narrow table ``search_match(rank_key, tsv)``, ``tsv`` =
+      ``setweight(to_tsvector('simple', title), 'A') || setweight(…tags, 'B') || setweight(…pinyin,
+      'C') || to_tsvector('simple', body || keys || tier || marked terms)`` with a GIN index; the wide
+      ``search_document`` row is read only for the page shown. ``tier`` is a token for the quality band
+      (:func:`tier_of`, 20 bands): a contiguous range of the static order. Queries go through
+      ``to_tsquery('simple', …)``, so both sides use the same parser.
 
 The static order: ``rank_key``
     Every document gets :func:`rank_key` = (quality to 0.001, descending; then ``updated_at`` to the
     minute, descending; then write sequence, descending) packed in one 63-bit integer, unique. On
     SQLite it *is* the FTS5 rowid, so FTS5 returns matches in this order and can stop after the first
-    few (``ORDER BY rowid LIMIT k``); on PostgreSQL a unique B-tree on it does the same. This is the
-    classic "document ids assigned in static-rank order" of web search engines: it bounds the work per
-    query whatever the number of matches.
+    few (``ORDER BY rowid LIMIT k``). On PostgreSQL a GIN bitmap is built whole before any row is
+    read, so "the first k matches in static order" is asked tier by tier from the best (one
+    ``UNION ALL`` statement whose ``LIMIT`` stops it): a tier's token is a required GIN entry, so its
+    scan costs about the tier's posting list instead of the query words' — and the best tiers are
+    small. This is the classic "document ids assigned in static-rank order" / tiered index of web
+    search engines: it bounds the work per query whatever the number of matches.
 
 Ranking (documented formula, both backends)
     ``score = relevance × (1 + quality)``, ``quality`` ∈ [0, 1]: a resource of the best quality counts
@@ -31,20 +41,23 @@ Ranking (documented formula, both backends)
 
     * SQLite ``relevance = 4·sat(title) + 2·sat(tags) + 1`` where ``sat(c) = m·(k1 + 1) / (m + k1·(1 − b +
       b·L/avgL))`` is BM25's term-frequency saturation (k1 = 1.2, b = 0.75) for the ``m`` matched tokens
-      among the ``L`` tokens of column ``c`` (``avgL`` from FTS5's averages record), read with FTS5's
-      ``highlight()``; ``+ 1`` stands for the body, which every candidate matches when its title and tags
-      do not. Like ``ts_rank`` it has no IDF: FTS5's ``bm25()`` computes IDF by scanning the whole
-      doclist of every phrase of the query — including the filter keys that match most documents —
-      on every query, which alone costs ~80 ms at a million documents. Every candidate contains every
-      query word anyway (AND), so IDF would only re-weight words against each other.
+      among the ``L`` tokens of column ``c`` (``avgL`` from FTS5's averages record), counted in Python
+      from the stored terms of the candidate (a token equal to a query word or one of its parts, or
+      starting with a prefix word); ``+ 1`` stands for the body, which every candidate matches when its
+      title and tags do not. Like ``ts_rank`` it has no IDF: FTS5's ``bm25()`` computes IDF by scanning
+      the whole doclist of every phrase of the query — including the filter keys that match most
+      documents — on every query. Every candidate contains every query word anyway (AND), so IDF would
+      only re-weight words against each other.
     * PostgreSQL ``relevance = ts_rank(tsv, text_query, 1)`` — weights A 1.0 (title), B 0.4 (tags),
-      C 0.2 (pinyin), D 0.1 (body); normalization 1 divides by 1 + log(document length).
+      C 0.2 (pinyin), D 0.1 (body); normalization 1 divides by 1 + log(document length). Computed for
+      the candidates only.
 
     Scored are the *candidates*: the first ``RERANK_CANDIDATES`` (200) matches in static order, plus
     the first 200 whose title or tags match (so a relevant title is not lost behind hundreds of
-    better-rated body mentions). With up to 200 matches this is every match, i.e. exact. Results
-    past the candidates continue in static order. Ties: static order. Absolute scores differ between
-    the backends; the orderings the tests pin (title beats body, quality breaks ties) agree.
+    better-rated body mentions). With fewer than 200 matches this is every match, i.e. exact (and
+    their number is the count: no count scan). Results past the candidates continue in static
+    order. Ties: static order. Absolute scores differ between the backends; the orderings the tests pin
+    (title beats body, quality breaks ties) agree.
 
     An empty query (browse) lists matches in static order; its score is ``quality``.
 
@@ -52,8 +65,14 @@ Counting
     Matches are counted up to ``COUNT_LIMIT`` (10,000, the deepest result a page can reach); beyond it
     the count is reported as 10,000 and *not exact* (like Elasticsearch's ``track_total_hits``), unless
     the caller asks for an exact count (its cost grows with the number of matches). Facet counts are
-    taken over the same first 10,000 matches in static order. PostgreSQL counts from the GIN bitmap
-    (sequential and index scans disabled for that one statement), which stops after 10,001 rows.
+    taken over the same first 10,000 matches in static order. PostgreSQL counts from GIN bitmaps
+    (sequential and index scans, JIT and parallel plans off for a search), tier by tier when the
+    planner's statistics expect more than ``COUNT_LIMIT`` matches, and stops after 10,001 rows; every
+    counted row costs a visit of its (narrow) heap row, as 15.x does not skip heap fetches for bitmap
+    scans.
+
+A joint-office query (no visibility filter) needs the source token unless the index holds no other
+source (checked per query with two B-tree probes: ``Query.single_source``).
 
 Read next: ``educloud.search.services`` (validation), ``educloud.search.selectors`` (search, suggest).
 """
@@ -63,10 +82,13 @@ Read next: ``educloud.search.services`` (validation), ``educloud.search.selector
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +116,9 @@ _MINUTE_BITS = 26  # 2000-01-01 + 2^26 minutes ≈ year 2127
 _SEQ_BITS = 27
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+#: The shape of a filter-key token: a typed word of this shape is looked up only among the marked title
+#: terms, so that no query can match documents by their hashed keys.
+_KEY_SHAPE = re.compile(r"^z[a-p]{16}$")
 
 
 def rank_key(*, quality: float, updated_at: datetime, seq: int) -> int:
@@ -129,8 +154,10 @@ def source_token(source: str) -> str:
     return key_token("s", source)
 
 
-def visibility_token(key: str) -> str:
-    return key_token("v", key)
+def visibility_token(source: str, key: str) -> str:
+    """Visibility keys are scoped by source: a query that filters by visibility needs no source token
+    (that one matches every document of the source, and a dense list is the costliest part of an AND)."""
+    return key_token("v", f"{source}\x1f{key}")
 
 
 def facet_token(name: str, value: str) -> str:
@@ -156,9 +183,20 @@ class IndexRow:
     @property
     def keys(self) -> str:
         tokens = [source_token(self.source)]
-        tokens += [visibility_token(k) for k in self.visibility]
+        tokens += [visibility_token(self.source, k) for k in self.visibility]
         tokens += [facet_token(name, value) for name, value in sorted(self.facets.items())]
         return " ".join(tokens)
+
+    @property
+    def marked(self) -> list[str]:
+        """Title and tag terms and pinyin initials again, prefixed with ``TITLE_MARKER``: what a
+        "matches in the title or tags" lookup (and a suggestion) looks for, without a column filter."""
+        return marked_terms(self.analyzed)
+
+
+def marked_terms(analyzed: AnalyzedDocument) -> list[str]:
+    words = f"{analyzed.title} {analyzed.tags} {analyzed.pinyin}".split()
+    return [TITLE_MARKER + t for t in dict.fromkeys(words)]
 
 
 @dataclass(frozen=True)
@@ -172,6 +210,12 @@ class Query:
     offset: int = 0
     limit: int = 20
     exact_count: bool = False
+    #: Set by the backend when the index holds no other source: the joint office's queries (no
+    #: visibility filter) then need no source token either.
+    single_source: bool = False
+
+    def needs_source_token(self) -> bool:
+        return self.visibility is None and not self.single_source
 
 
 @dataclass(frozen=True)
@@ -256,11 +300,15 @@ class SearchBackend:
     def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
         raise NotImplementedError
 
+    def _reading(self, cursor: CursorWrapper) -> AbstractContextManager[Any]:
+        """Session settings for the statements of one search (PostgreSQL: planner settings)."""
+        return nullcontext()
+
     def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
         raise NotImplementedError
 
-    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
-        """Keys of the page, in static order."""
+    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
+        """Keys of the page, in static order. ``matches``: the exact number of matches, if known."""
         raise NotImplementedError
 
     def _candidates(
@@ -273,8 +321,10 @@ class SearchBackend:
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
+        matches: int | None = None,
     ) -> list[tuple[int, float]]:
-        """(key, relevance) of matches in static order; ``titled``: only title/tags matches."""
+        """(key, relevance) of matches in static order; ``titled``: only title/tags matches.
+        ``matches``: the exact number of (general) matches, if known — a bound for either pool."""
         raise NotImplementedError
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
@@ -287,26 +337,61 @@ class SearchBackend:
     def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
         raise NotImplementedError
 
+    def _prepared(self, cursor: CursorWrapper, query: Query) -> Query:
+        """``query`` with ``single_source`` set: when the joint office (no visibility filter) asks and
+        the index holds only this source, the source token would match every document — dropped.
+        Two B-tree probes on the (source, object_id) index."""
+        if query.visibility is not None:
+            return query
+        cursor.execute(
+            "SELECT (SELECT source FROM search_document ORDER BY source LIMIT 1), "
+            "(SELECT source FROM search_document ORDER BY source DESC LIMIT 1)"
+        )
+        first, last = cursor.fetchone()
+        return replace(query, single_source=first == last == query.source)
+
     # -- the algorithm ------------------------------------------------------------------------------
     def search(self, query: Query) -> RawResult:
         with self.connection.cursor() as cursor:
-            limit = None if query.exact_count else COUNT_LIMIT + 1
-            count = self._count(cursor, query, limit)
-            exact = limit is None or count <= COUNT_LIMIT
-            count = count if exact else COUNT_LIMIT
-            if count == 0 or query.offset >= count:
-                return RawResult([], count, exact)
-            if query.terms:
-                page = self._ranked_page(cursor, query)
-            else:
-                page = [(k, quality_of_key(k)) for k in self._browse(cursor, query)]
-            rows = self._fetch(cursor, [k for k, _ in page])
+            query = self._prepared(cursor, query)
+            with self._reading(cursor):
+                general, known = None, None
+                if query.terms:
+                    general, known = self._general_candidates(cursor, query)
+                limit = None if query.exact_count else COUNT_LIMIT + 1
+                if known is not None and (limit is not None or known <= COUNT_LIMIT):
+                    count = known  # learnt with the candidates: no count scan
+                else:
+                    count = self._count(cursor, query, limit)
+                exact = limit is None or count <= COUNT_LIMIT
+                count = count if exact else COUNT_LIMIT
+                if count == 0 or query.offset >= count:
+                    return RawResult([], count, exact)
+                matches = count if exact else None
+                if general is not None:
+                    page = self._ranked_page(cursor, query, matches, general)
+                else:
+                    page = [(k, quality_of_key(k)) for k in self._browse(cursor, query, matches=matches)]
+                rows = self._fetch(cursor, [k for k, _ in page])
             hits = [RawHit(*rows[k], score=score) for k, score in page if k in rows]
             return RawResult(hits, count, exact)
 
-    def _ranked_page(self, cursor: CursorWrapper, query: Query) -> list[tuple[int, float]]:
+    def _general_candidates(
+        self, cursor: CursorWrapper, query: Query
+    ) -> tuple[list[tuple[int, float]], int | None]:
+        """The general pool and, when it tells, the number of matches counted up to COUNT_LIMIT + 1:
+        fewer candidates than asked for are all the matches (a selective query walks its matches
+        once, not three times)."""
         general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
-        titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES)
+        return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
+
+    def _ranked_page(
+        self, cursor: CursorWrapper, query: Query, matches: int | None, general: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        if len(general) < RERANK_CANDIDATES:  # every match is a candidate already
+            titled: list[tuple[int, float]] = []
+        else:
+            titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES, matches=matches)
         relevance: dict[int, float] = {}
         for key, rel in [*general, *titled]:
             relevance[key] = max(relevance.get(key, 0.0), rel)
@@ -327,6 +412,7 @@ class SearchBackend:
                 after=after,
                 exclude=[k for k, _ in titled if k > after],
                 offset=max(0, start - len(scored)),
+                matches=matches,
             )
             page += [(k, rel * (1 + quality_of_key(k))) for k, rel in rest]
         return page
@@ -336,8 +422,10 @@ class SearchBackend:
     ) -> list[str]:
         query = Query(source=source, terms=terms, visibility=visibility)
         with self.connection.cursor() as cursor:
-            keys = self._suggest_keys(cursor, query, SUGGEST_CANDIDATES)
-            rows = self._fetch(cursor, keys)
+            query = self._prepared(cursor, query)
+            with self._reading(cursor):
+                keys = self._suggest_keys(cursor, query, SUGGEST_CANDIDATES)
+                rows = self._fetch(cursor, keys)
         return list(dict.fromkeys(rows[k][1] for k in keys if k in rows))[:limit]
 
     @staticmethod
@@ -351,6 +439,12 @@ class SearchBackend:
         }
 
 
+def _query_words(terms: Sequence[QueryTerm]) -> tuple[set[str], tuple[str, ...]]:
+    """What a query term matches in an analyzed field: exact words (word and parts), word prefixes."""
+    exact = {t.word for t in terms if not t.prefix} | {p for t in terms for p in t.parts}
+    return exact, tuple(t.word for t in terms if t.prefix)
+
+
 # ---------------------------------------------------------------------------------------------------
 class SqliteBackend(SearchBackend):
     """SQLite FTS5; see the module docstring."""
@@ -360,7 +454,6 @@ class SqliteBackend(SearchBackend):
     #: (column index in search_fts, weight) of the columns whose matches are counted.
     SCORED_COLUMNS = ((0, 4.0), (1, 2.0))
     BODY_WEIGHT = 1.0
-    _MARKED = re.compile("\x01([^\x02]*)\x02")
 
     @staticmethod
     def _varints(blob: bytes) -> list[int]:
@@ -384,14 +477,19 @@ class SqliteBackend(SearchBackend):
         rows = values[0] if values else 0
         return [(total / rows if rows else 1.0) or 1.0 for total in values[1:]] or [1.0] * 5
 
-    def _relevance(self, marked: Sequence[str], averages: Sequence[float]) -> float:
+    def _relevance(
+        self, fields: Sequence[str], words: tuple[set[str], tuple[str, ...]], averages: Sequence[float]
+    ) -> float:
+        """BM25 saturation over the matched tokens of title and tags (computed here from the stored
+        terms: the table has ``detail=none``, so FTS5 keeps no positions for ``highlight()``)."""
+        exact, prefixes = words
         score = self.BODY_WEIGHT
-        for text, (column, weight) in zip(marked, self.SCORED_COLUMNS, strict=True):
-            if not text or "\x01" not in text:
+        for text, (column, weight) in zip(fields, self.SCORED_COLUMNS, strict=True):
+            tokens = text.split() if text else []
+            hits = sum(1 for t in tokens if t in exact or (prefixes and t.startswith(prefixes)))
+            if not hits:
                 continue
-            length = len(text.split())
-            hits = sum(len(span.split()) for span in self._MARKED.findall(text))
-            norm = 1 - self.B + self.B * length / averages[column]
+            norm = 1 - self.B + self.B * len(tokens) / averages[column]
             score += weight * hits * (self.K1 + 1) / (hits + self.K1 * norm)
         return score
 
@@ -399,26 +497,34 @@ class SqliteBackend(SearchBackend):
     def _phrase(word: str, prefix: bool = False) -> str:
         return '"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
 
-    def _term_expr(self, term: QueryTerm, columns: str) -> str:
-        alternatives = [self._phrase(term.word, term.prefix)]
+    def _term_expr(self, term: QueryTerm, marker: str) -> str:
+        """No column filters (``detail=none`` has none, and they make FTS5 read position lists): the
+        general form matches the plain terms of every column (pinyin initials included; filter keys
+        are ``z`` + 16 letters, longer than any pinyin query word); the titled form matches the
+        ``TITLE_MARKER`` copies of title/tag terms and pinyin initials."""
+        if term.prefix and not marker:
+            raise ValueError("prefix terms match titles only (a prefix could reach the filter keys)")
+        if _KEY_SHAPE.match(term.word):
+            marker = TITLE_MARKER
+        alternatives = [self._phrase(marker + term.word, term.prefix)]
         if term.parts:
-            alternatives.append("(" + " AND ".join(self._phrase(p) for p in term.parts) + ")")
-        expr = f"{columns}: (" + " OR ".join(alternatives) + ")"
-        if term.pinyin:
-            expr = f"({expr} OR {{pinyin}}: {self._phrase(term.word, term.prefix)})"
-        return expr
+            alternatives.append("(" + " AND ".join(self._phrase(marker + p) for p in term.parts) + ")")
+        return "(" + " OR ".join(alternatives) + ")"
 
     @staticmethod
-    def _keys_expr(query: Query) -> str:
-        parts = [f"{{keys}}: {source_token(query.source)}"]
+    def _keys_expr(query: Query) -> list[str]:
+        parts = [source_token(query.source)] if query.needs_source_token() else []
         if query.visibility is not None:
-            parts.append("{keys}: (" + " OR ".join(visibility_token(k) for k in query.visibility) + ")")
-        parts += [f"{{keys}}: {facet_token(name, value)}" for name, value in sorted(query.filters.items())]
-        return " AND ".join(parts)
+            parts.append("(" + " OR ".join(visibility_token(query.source, k) for k in query.visibility) + ")")
+        parts += [facet_token(name, value) for name, value in sorted(query.filters.items())]
+        return parts
 
     def _match(self, query: Query, *, titled: bool = False) -> str:
-        columns = "{title tags}" if titled else "{title tags body}"
-        return " AND ".join([*(self._term_expr(t, columns) for t in query.terms), self._keys_expr(query)])
+        marker = TITLE_MARKER if titled else ""
+        parts = [*(self._term_expr(t, marker) for t in query.terms), *self._keys_expr(query)]
+        # A browse of the joint office over a single source: every row matches. FTS5 needs a query;
+        # the source token is one (it is on every document of the source).
+        return " AND ".join(parts) or source_token(query.source)
 
     # -- writing
     def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
@@ -439,6 +545,12 @@ class SqliteBackend(SearchBackend):
             cursor.execute(
                 f"DELETE FROM search_fts WHERE rowid IN ({', '.join(['%s'] * len(keys))})", list(keys)
             )
+
+    @staticmethod
+    def fts_values(row: IndexRow) -> tuple[str, str, str, str, str]:
+        """(title, tags, pinyin, body, keys) as stored in ``search_fts``; keys include the marked terms."""
+        a = row.analyzed
+        return (a.title, a.tags, a.pinyin, a.body, " ".join([row.keys, *row.marked]))
 
     def write(self, rows: Sequence[IndexRow]) -> None:
         placeholders = ", ".join(["%s"] * (len(_DOC_COLUMNS) + len(_FACET_COLUMNS)))
@@ -462,10 +574,7 @@ class SqliteBackend(SearchBackend):
                 cursor.executemany(
                     "INSERT INTO search_fts (rowid, title, tags, pinyin, body, keys) "
                     "VALUES (%s, %s, %s, %s, %s, %s)",
-                    [
-                        (k, r.analyzed.title, r.analyzed.tags, r.analyzed.pinyin, r.analyzed.body, r.keys)
-                        for r, k in zip(chunk, keys, strict=True)
-                    ],
+                    [(k, *self.fts_values(r)) for r, k in zip(chunk, keys, strict=True)],
                 )
 
     def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
@@ -493,7 +602,7 @@ class SqliteBackend(SearchBackend):
         cursor.execute(f"SELECT count(*) FROM ({inner})", [self._match(query), *([limit] if limit else [])])
         return int(cursor.fetchone()[0])
 
-    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
         cursor.execute(
             "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid LIMIT %s OFFSET %s",
             [self._match(query), query.limit, query.offset],
@@ -510,9 +619,9 @@ class SqliteBackend(SearchBackend):
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
+        matches: int | None = None,
     ) -> list[tuple[int, float]]:
-        marks = ", ".join(f"highlight(search_fts, {c}, char(1), char(2))" for c, _ in self.SCORED_COLUMNS)
-        sql = f"SELECT rowid, {marks} FROM search_fts WHERE search_fts MATCH %s"
+        sql = "SELECT rowid, title, tags FROM search_fts WHERE search_fts MATCH %s"
         params: list[Any] = [self._match(query, titled=titled)]
         if after is not None:
             sql += " AND rowid > %s"
@@ -523,7 +632,8 @@ class SqliteBackend(SearchBackend):
         cursor.execute(sql + " ORDER BY rowid LIMIT %s OFFSET %s", [*params, limit, offset])
         rows = cursor.fetchall()
         averages = self._average_lengths(cursor) if rows else []
-        return [(r[0], self._relevance(r[1:], averages)) for r in rows]
+        words = _query_words(query.terms)
+        return [(r[0], self._relevance(r[1:], words, averages)) for r in rows]
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         if not keys:
@@ -540,6 +650,7 @@ class SqliteBackend(SearchBackend):
             return {}
         columns = ", ".join(f"d.{FACETS[n]}" for n in names)
         with self.connection.cursor() as cursor:
+            query = self._prepared(cursor, query)
             cursor.execute(
                 f"SELECT {columns} FROM (SELECT rowid AS k FROM search_fts WHERE search_fts MATCH %s "
                 "ORDER BY rowid LIMIT %s) m JOIN search_document d ON d.rank_key = m.k",
@@ -556,6 +667,24 @@ class SqliteBackend(SearchBackend):
 
 
 # ---------------------------------------------------------------------------------------------------
+#: PostgreSQL: quality tiers (bands of 1/TIERS) indexed as tokens, best first in static order.
+TIERS = 20
+#: PostgreSQL: with at most this many matches (known exactly), candidates come from one bitmap scan of
+#: all of them; above, tier by tier from the best (see ``PostgresBackend._first_keys``).
+TIER_SCAN_ABOVE = 5_000
+
+
+def tier_of(quality: float) -> int:
+    """0 (best) … TIERS − 1: the band of ``quality`` as rounded in ``rank_key`` (so that the tiers are
+    contiguous, disjoint ranges of the static order)."""
+    level = round(min(1.0, max(0.0, quality)) * QUALITY_LEVELS)
+    return min(TIERS - 1, (QUALITY_LEVELS - level) * TIERS // QUALITY_LEVELS)
+
+
+def tier_token(tier: int) -> str:
+    return key_token("t", str(tier))
+
+
 class PostgresBackend(SearchBackend):
     """PostgreSQL full text; see the module docstring."""
 
@@ -565,115 +694,240 @@ class PostgresBackend(SearchBackend):
         "setweight(to_tsvector('simple', %s), 'C') || to_tsvector('simple', %s)"
     )
 
-    @staticmethod
-    def _marked(row: IndexRow) -> list[str]:
-        """Title and tag terms again, prefixed: what a title-only match looks for (unweighted)."""
-        return [
-            TITLE_MARKER + t for t in dict.fromkeys((row.analyzed.title + " " + row.analyzed.tags).split())
-        ]
-
-    # The source is a key token in tsv: no column filter, so a count can be answered from the GIN index
-    # and the visibility map alone (no heap fetch).
-    MATCH = "d.tsv @@ to_tsquery('simple', %s)"
+    # The source is a key token in tsv (visibility tokens are scoped by source): no column filter.
+    MATCH = "m.tsv @@ to_tsquery('simple', %s)"
 
     @staticmethod
     def _lexeme(word: str, suffix: str = "") -> str:
         return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":" + suffix if suffix else "")
 
     def _term_expr(self, term: QueryTerm, marker: str) -> str:
+        """As on SQLite: plain terms, or (titled) the ``TITLE_MARKER`` copies of title/tag terms and
+        pinyin initials — never an unmarked prefix, which could reach the filter keys."""
+        if term.prefix and not marker:
+            raise ValueError("prefix terms match titles only (a prefix could reach the filter keys)")
+        if _KEY_SHAPE.match(term.word):
+            marker = TITLE_MARKER
         star = ":*" if term.prefix else ""
         alternatives = [self._lexeme(marker + term.word) + star]
         if term.parts:
             alternatives.append("(" + " & ".join(self._lexeme(marker + p) for p in term.parts) + ")")
-        if term.pinyin and marker:
-            alternatives.append(self._lexeme(term.word) + star)  # pinyin initials come from titles and tags
         return "(" + " | ".join(alternatives) + ")"
 
     def _text_query(self, terms: list[QueryTerm], *, titled: bool = False) -> str:
         return " & ".join(self._term_expr(t, TITLE_MARKER if titled else "") for t in terms)
 
-    def _match(self, query: Query, *, titled: bool = False) -> list[Any]:
-        """Parameters for ``MATCH``: the tsquery text (text terms & keys). No weight restrictions: they
-        force a recheck of every row and fool the planner's estimates. Title/tag matches use the
-        ``TITLE_MARKER`` copies of title and tag terms instead; pinyin initials cannot collide with
-        Chinese words, and an a–z query word is a pinyin candidate anyway."""
-        keys = [source_token(query.source)]
+    def _tsquery(self, query: Query, *, titled: bool = False, tiers: Sequence[int] = ()) -> str:
+        """The tsquery text: text terms & keys (& one tier). No weight restrictions: they force a
+        recheck of every row and fool the planner's estimates."""
+        keys = [source_token(query.source)] if query.needs_source_token() else []
         if query.visibility is not None:
-            keys.append("(" + " | ".join(visibility_token(k) for k in query.visibility) + ")")
+            keys.append("(" + " | ".join(visibility_token(query.source, k) for k in query.visibility) + ")")
         keys += [facet_token(name, value) for name, value in sorted(query.filters.items())]
+        if tiers:
+            keys.append("(" + " | ".join(tier_token(t) for t in tiers) + ")")
         text = self._text_query(query.terms, titled=titled) if query.terms else ""
-        return [" & ".join([f"({text})"] * bool(text) + keys)]
+        parts = [f"({text})"] * bool(text) + keys
+        return " & ".join(parts) or source_token(query.source)
+
+    def _match(self, query: Query, *, titled: bool = False) -> list[Any]:
+        return [self._tsquery(query, titled=titled)]
 
     # -- writing
     def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
         cursor.execute("SELECT nextval('search_rank_seq') FROM generate_series(1, %s)", [n])
         return [r[0] for r in cursor.fetchall()]
 
+    @staticmethod
+    def tsv_params(row: IndexRow, key: int) -> list[str]:
+        """The four texts of ``TSV``: title (A), tags (B), pinyin (C), and unweighted body, keys, the
+        tier token and the marked title/tag/pinyin terms."""
+        a = row.analyzed
+        rest = " ".join([a.body, row.keys, tier_token(tier_of(quality_of_key(key))), *row.marked])
+        return [a.title, a.tags, a.pinyin, rest]
+
     def write(self, rows: Sequence[IndexRow]) -> None:
-        columns = ", ".join(_DOC_COLUMNS + _FACET_COLUMNS + ["tsv"])
+        columns = ", ".join(_DOC_COLUMNS + _FACET_COLUMNS)
         placeholders = ", ".join(["%s"] * (len(_DOC_COLUMNS) + len(_FACET_COLUMNS)))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in [*_DOC_COLUMNS[2:], *_FACET_COLUMNS, "tsv"])
-        sql = (
-            f"INSERT INTO search_document ({columns}) VALUES ({placeholders}, {self.TSV}) "
+        updates = ", ".join(f"{c} = excluded.{c}" for c in [*_DOC_COLUMNS[2:], *_FACET_COLUMNS])
+        upsert = (
+            f"INSERT INTO search_document ({columns}) VALUES ({placeholders}) "
             f"ON CONFLICT (source, object_id) DO UPDATE SET {updates}"
         )
         unique = _latest(rows)
         with self.connection.cursor() as cursor:
+            for source in {r.source for r in unique}:
+                # the match rows of replaced documents (their rank_key changes)
+                cursor.execute(
+                    "DELETE FROM search_match WHERE rank_key IN (SELECT rank_key FROM search_document "
+                    "WHERE source = %s AND object_id = ANY(%s))",
+                    [source, [r.object_id for r in unique if r.source == source]],
+                )
             keys = self._rank_keys(cursor, unique)
+            cursor.executemany(upsert, [self._doc_params(r, k) for r, k in zip(unique, keys, strict=True)])
             cursor.executemany(
-                sql,
-                [
-                    [
-                        *self._doc_params(r, k),
-                        r.analyzed.title,
-                        r.analyzed.tags,
-                        r.analyzed.pinyin,
-                        " ".join([r.analyzed.body, r.keys, *self._marked(r)]),
-                    ]
-                    for r, k in zip(unique, keys, strict=True)
-                ],
+                f"INSERT INTO search_match (rank_key, tsv) VALUES (%s, {self.TSV})",
+                [[k, *self.tsv_params(r, k)] for r, k in zip(unique, keys, strict=True)],
             )
 
     def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
         with self.connection.cursor() as cursor:
             cursor.execute(
-                "DELETE FROM search_document WHERE source = %s AND object_id = ANY(%s)",
+                "DELETE FROM search_document WHERE source = %s AND object_id = ANY(%s) RETURNING rank_key",
                 [source, list(object_ids)],
             )
-            return int(cursor.rowcount)
+            keys = [r[0] for r in cursor.fetchall()]
+            cursor.execute("DELETE FROM search_match WHERE rank_key = ANY(%s)", [keys])
+            return len(keys)
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT gin_clean_pending_list('search_doc_tsv_gin'::regclass)")
+            cursor.execute("SELECT gin_clean_pending_list('search_match_tsv_gin'::regclass)")
             if self.connection.in_atomic_block:
                 cursor.execute("ANALYZE search_document")
-            else:  # VACUUM sets the visibility map that lets counts skip the heap
+                cursor.execute("ANALYZE search_match")
+            else:
                 cursor.execute("VACUUM ANALYZE search_document")
+                cursor.execute("VACUUM ANALYZE search_match")
 
     # -- reading
-    def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
-        # Counting from the GIN bitmap, stopping after ``limit`` rows, bounds the work whatever the number
-        # of matches; the planner would otherwise pick a sequential or rank_key scan for broad matches,
-        # evaluating (and decompressing) the tsvector of every row it passes. Enough work_mem keeps the
-        # bitmap exact (a lossy one rechecks whole pages).
-        inner = f"SELECT 1 FROM search_document d WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
+    @contextmanager
+    def _reading(self, cursor: CursorWrapper) -> Iterator[None]:
+        # Matches come from the GIN bitmap, never from a walk of the rank_key index or the table that
+        # would evaluate (and detoast) the tsvector of every row it passes; candidates are then
+        # sorted by rank_key (top-N) — bounded by the tiers. Enough work_mem keeps the bitmap exact (a
+        # lossy one rechecks whole pages). No JIT: its compile time would exceed the query's.
         with transaction.atomic(using=self.connection.alias):
             cursor.execute(
                 f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'; SET LOCAL enable_seqscan = off; "
-                "SET LOCAL enable_indexscan = off"
+                "SET LOCAL enable_indexscan = off; SET LOCAL jit = off; "
+                "SET LOCAL max_parallel_workers_per_gather = 0"
             )
+            yield
+
+    def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
+        # Up to ``limit``: tier by tier from the best (UNION ALL, stopped by the LIMIT; see
+        # ``_first_keys``). A GIN bitmap is built whole before the heap is visited, so one scan of a
+        # word in a third of the corpus costs its whole posting list; a tier's scan costs about the
+        # tier's (its token is a required entry, the other lists are skipped through).
+        if limit is None or self._estimate(cursor, query) <= limit:
+            # Few matches expected (planner statistics of the lexemes): one scan is cheaper than 20.
+            inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
             cursor.execute(
-                f"SELECT count(*) FROM ({inner}) m", [*self._match(query), *([limit] if limit else [])]
+                f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
             )
             return int(cursor.fetchone()[0])
+        union = " UNION ALL ".join(f"(SELECT 1 FROM search_match m WHERE {self.MATCH})" for _ in range(TIERS))
+        params = [self._tsquery(query, tiers=[tier]) for tier in range(TIERS)]
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({union}) u LIMIT %s) c", [*params, limit])
+        return int(cursor.fetchone()[0])
 
-    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+    def _estimate(self, cursor: CursorWrapper, query: Query, *, titled: bool = False) -> float:
+        """The planner's estimate of the number of matches (from the tsvector statistics of ANALYZE):
+        only to choose between one scan and the tier scans, both exact."""
         cursor.execute(
-            f"SELECT d.rank_key FROM search_document d WHERE {self.MATCH} "
-            "ORDER BY d.rank_key LIMIT %s OFFSET %s",
-            [*self._match(query), query.limit, query.offset],
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_match m WHERE {self.MATCH}",
+            self._match(query, titled=titled),
         )
-        return [r[0] for r in cursor.fetchall()]
+        plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return float(plan[0]["Plan"]["Plan Rows"])
+
+    def _first_keys(
+        self,
+        cursor: CursorWrapper,
+        query: Query,
+        *,
+        titled: bool,
+        limit: int,
+        after: int | None,
+        exclude: Sequence[int],
+        offset: int,
+        matches: int | None,
+    ) -> list[int]:
+        """The first ``offset + limit`` matches in static order (then ``offset`` dropped).
+
+        With few matches (known exactly): one bitmap scan and a top-N sort of all of them. Otherwise
+        tier by tier from the best (a tier is a contiguous range of the static order): the tier's
+        token is a required GIN entry, so the scan costs about the tier's posting list, not the
+        query words' (a word in a third of the corpus) — and the best tiers are small."""
+        need = offset + limit
+        where = self.MATCH
+        extra: list[Any] = []
+        if after is not None:
+            where += " AND m.rank_key > %s"
+            extra.append(after)
+        if exclude:
+            where += " AND NOT (m.rank_key = ANY(%s))"
+            extra.append(list(exclude))
+        sql = f"SELECT m.rank_key FROM search_match m WHERE {where} ORDER BY m.rank_key LIMIT %s"
+        if matches is None and after is None:
+            matches_expected = self._estimate(cursor, query, titled=titled)  # e.g. a suggestion
+        else:
+            matches_expected = matches if matches is not None else float("inf")
+        if matches_expected <= TIER_SCAN_ABOVE:
+            cursor.execute(sql, [self._tsquery(query, titled=titled), *extra, need])
+            return [r[0] for r in cursor.fetchall()][offset:]
+        first_tier = tier_of(quality_of_key(after)) if after is not None else 0
+        tiers = range(first_tier, TIERS)
+        # One statement: the tiers' scans UNION ALL'ed in order; the Append runs its children one after
+        # the other and the outer LIMIT stops it as soon as enough keys are found (no parallel plans
+        # in ``_reading``), so a tier's GIN bitmap is built only when it is reached.
+        union = " UNION ALL ".join(f"({sql})" for _ in tiers)
+        params: list[Any] = []
+        for tier in tiers:
+            params += [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need]
+        cursor.execute(f"SELECT u.rank_key FROM ({union}) u LIMIT %s", [*params, need])
+        keys = [r[0] for r in cursor.fetchall()]
+        if any(a >= b for a, b in itertools.pairwise(keys)):  # not in tier order: never seen; be safe
+            keys = []
+            for tier in tiers:
+                cursor.execute(
+                    sql, [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need - len(keys)]
+                )
+                keys += [r[0] for r in cursor.fetchall()]
+                if len(keys) >= need:
+                    break
+        return keys[offset:]
+
+    def _general_candidates(
+        self, cursor: CursorWrapper, query: Query
+    ) -> tuple[list[tuple[int, float]], int | None]:
+        """When the planner expects few matches: one bitmap scan fetches the keys of all of them (up to
+        COUNT_LIMIT + 1, no sort), which gives both the count and the first candidates (sorted here).
+        Otherwise the tiered scans (count separately)."""
+        if self._estimate(cursor, query) > TIER_SCAN_ABOVE:
+            general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
+            return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
+        cursor.execute(
+            f"SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s",
+            [*self._match(query), COUNT_LIMIT + 1],
+        )
+        keys = sorted(r[0] for r in cursor.fetchall())
+        return self._scored(cursor, query, keys[:RERANK_CANDIDATES]), len(keys)
+
+    def _scored(self, cursor: CursorWrapper, query: Query, keys: list[int]) -> list[tuple[int, float]]:
+        if not keys:
+            return []
+        cursor.execute(
+            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM search_match m "
+            "WHERE m.rank_key = ANY(%s)",
+            [self._text_query(query.terms), keys],
+        )
+        relevance = dict(cursor.fetchall())
+        return [(k, float(relevance.get(k, 0.0))) for k in keys]
+
+    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
+        return self._first_keys(
+            cursor,
+            query,
+            titled=False,
+            limit=query.limit,
+            after=None,
+            exclude=(),
+            offset=query.offset,
+            matches=matches,
+        )
 
     def _candidates(
         self,
@@ -685,24 +939,19 @@ class PostgresBackend(SearchBackend):
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
+        matches: int | None = None,
     ) -> list[tuple[int, float]]:
-        where = self.MATCH
-        params: list[Any] = self._match(query, titled=titled)
-        if after is not None:
-            where += " AND d.rank_key > %s"
-            params.append(after)
-        if exclude:
-            where += " AND NOT (d.rank_key = ANY(%s))"
-            params.append(list(exclude))
-        # ts_rank only for the rows kept: the LIMIT is applied in the subquery.
-        cursor.execute(
-            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM ("
-            f"SELECT d.rank_key, d.tsv FROM search_document d WHERE {where} "
-            "ORDER BY d.rank_key LIMIT %s OFFSET %s"
-            ") m ORDER BY m.rank_key",
-            [self._text_query(query.terms), *params, limit, offset],
+        keys = self._first_keys(
+            cursor,
+            query,
+            titled=titled,
+            limit=limit,
+            after=after,
+            exclude=exclude,
+            offset=offset,
+            matches=matches,
         )
-        return [(r[0], float(r[1])) for r in cursor.fetchall()]
+        return self._scored(cursor, query, keys)
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         if not keys:
@@ -723,25 +972,36 @@ class PostgresBackend(SearchBackend):
         values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
         sql = (
             f"SELECT CASE {picks} END, CASE {values} END, count(*) FROM ("
-            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM search_document d WHERE {self.MATCH} "
-            f"ORDER BY d.rank_key LIMIT %s) m GROUP BY GROUPING SETS ({sets})"
+            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM search_document d "
+            f"WHERE d.rank_key = ANY(%s)) f GROUP BY GROUPING SETS ({sets})"
         )
         result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*self._match(query), COUNT_LIMIT])
-            for index, value, n in cursor.fetchall():
-                if value:
-                    result[names[index]].append((value, int(n)))
+            query = self._prepared(cursor, query)
+            with self._reading(cursor):
+                # the first 10,000 matches in static order, tier by tier when there are many
+                keys = self._first_keys(
+                    cursor,
+                    query,
+                    titled=False,
+                    limit=COUNT_LIMIT,
+                    after=None,
+                    exclude=(),
+                    offset=0,
+                    matches=None,
+                )
+                cursor.execute(sql, [keys])
+                for index, value, n in cursor.fetchall():
+                    if value:
+                        result[names[index]].append((value, int(n)))
         for values_ in result.values():
             values_.sort(key=lambda vn: (-vn[1], vn[0]))
         return result
 
     def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
-        cursor.execute(
-            f"SELECT d.rank_key FROM search_document d WHERE {self.MATCH} ORDER BY d.rank_key LIMIT %s",
-            [*self._match(query, titled=True), limit],
+        return self._first_keys(
+            cursor, query, titled=True, limit=limit, after=None, exclude=(), offset=0, matches=None
         )
-        return [r[0] for r in cursor.fetchall()]
 
 
 def backend(conn: Any = None) -> SearchBackend:

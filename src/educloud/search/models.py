@@ -7,14 +7,15 @@ A ``Document`` is a *copy* made for searching by the app that owns the thing (``
 Besides this table the full-text index lives in vendor-specific structures that the ORM does not
 see (created in migration 0001, written only by ``educloud.search.backends``):
 
-* SQLite: the FTS5 virtual table ``search_fts(title, tags, pinyin, body, keys)`` whose ``rowid`` is
-  ``Document.rank_key``;
-* PostgreSQL: the column ``search_document.tsv`` (tsvector, 'simple' configuration, weights A title,
-  B tags, C pinyin, D body and keys) with the GIN index ``search_doc_tsv_gin``.
+* SQLite: the FTS5 virtual table ``search_fts(title, tags, pinyin, body, keys)`` (``detail=none``)
+  whose ``rowid`` is ``Document.rank_key``;
+* PostgreSQL: the narrow table ``search_match(rank_key, tsv)`` (tsvector, 'simple' configuration,
+  weights A title, B tags, C pinyin, D body, keys, quality tier and marked title terms) with the GIN
+  index ``search_match_tsv_gin``.
 
-``keys`` are the filter terms of a document — its source, its visibility keys and its facet values —
-hashed into letter-only tokens (``backends.key_token``), so that filtering is part of the same
-index lookup as the text match.
+``keys`` are the filter terms of a document — its source, its visibility keys (scoped by source) and
+its facet values — hashed into letter-only tokens (``backends.key_token``), so that filtering is part
+of the same index lookup as the text match.
 
 ``rank_key`` orders documents by quality, then recency, then write order (see
 ``backends.rank_key``): browsing walks it, and full-text candidates are taken in its order, so a query
