@@ -94,13 +94,15 @@ def _postgres(schema_editor):
                 old.append(" ".join(backends.key_token("v", k) for k in visibility.split()))
                 tier = backends.tier_token(backends.tier_of(backends.quality_of_key(key)))
                 new.append(" ".join([*_keys(source, visibility, facet_values), tier]))
-            # Old (unscoped) visibility tokens out; scoped ones, the tier and marked pinyin initials
-            # (weight C) in. The marked title/tag terms were there already.
+            # Old (unscoped) visibility tokens and the key tokens about to be re-added out (a token
+            # twice would lengthen the document and lower ts_rank's length-normalised score); scoped
+            # visibility tokens, the tier and marked pinyin initials in, with positions and weight D
+            # as a fresh index writes them. The marked title/tag terms were there already.
             cursor.execute(
                 "INSERT INTO search_match (rank_key, tsv) "
-                "SELECT d.rank_key, ts_delete(d.tsv, string_to_array(x.old, ' ')) "
-                "|| to_tsvector('simple', x.new) || array_to_tsvector(ARRAY("
-                "SELECT %s || u.lexeme FROM unnest(d.tsv) u WHERE 'C' = ANY(u.weights))) "
+                "SELECT d.rank_key, ts_delete(d.tsv, string_to_array(x.old || ' ' || x.new, ' ')) "
+                "|| to_tsvector('simple', x.new) || to_tsvector('simple', array_to_string(ARRAY("
+                "SELECT %s || u.lexeme FROM unnest(d.tsv) u WHERE 'C' = ANY(u.weights)), ' ')) "
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(k, old, new) "
                 "JOIN search_document d ON d.rank_key = x.k",
                 [backends.TITLE_MARKER, keys, old, new],
