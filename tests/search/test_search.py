@@ -367,6 +367,23 @@ def test_postgres_keeps_our_terms_whole():
     assert {"人教a版", "勾股定理", "勾股", "定理", "数控技术", "ggdl"} <= lexemes
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgres_match_rows_keep_the_tsvector_out_of_line():
+    """Migration 0003: counting visits one heap row per match, so the heap holds small rows and the
+    tsvectors (~1.6 KB each in the demo corpus) live in the TOAST table."""
+    long_body = " ".join(f"第{i}课 勾股定理 的 证明 与 应用 练习" for i in range(60))
+    _doc("toast", "勾股定理 复习", body=long_body)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_relation_size('search_match') / count(*), "
+            "pg_relation_size(reltoastrelid) FROM search_match, pg_class WHERE relname = 'search_match' "
+            "GROUP BY reltoastrelid"
+        )
+        heap_bytes_per_row, toast_bytes = cursor.fetchone()
+    assert heap_bytes_per_row < 400 and toast_bytes > 0
+    assert "toast" in _ids("勾股定理 证明", ["public"])  # still matched and ranked
+
+
 # -- index layout 2 (ADR 0006): scoped keys, marked title terms, tiers -----------------------------------
 def test_other_sources_never_show_not_even_for_the_joint_office(corpus: None):
     document_upsert(source="test.other", object_id="o1", title="勾股定理 另一个来源", quality=1.0)
