@@ -9,6 +9,8 @@ Everything a deployment changes comes from environment variables:
   ``$EDUCLOUD_HOME/secret_key`` so restarts keep sessions valid.
 - ``EDUCLOUD_DEBUG`` (default false), ``EDUCLOUD_ALLOWED_HOSTS`` (comma list),
   ``EDUCLOUD_SECURE`` (true behind an HTTPS proxy: secure cookies, HSTS, SSL redirect).
+- ``EDUCLOUD_DB_POOL`` (default true on PostgreSQL): a psycopg connection pool per process
+  (``EDUCLOUD_DB_POOL_MAX`` connections, default 8); false falls back to ``EDUCLOUD_CONN_MAX_AGE``.
 - ``REDIS_URL``: when set, Redis is the cache (shared by several workers); otherwise a
   local-memory cache.
 
@@ -113,6 +115,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+elif env.bool("EDUCLOUD_DB_POOL", default=True):
+    # A connection pool per process (psycopg_pool), not CONN_MAX_AGE: under ASGI Django keeps its
+    # connections per request context, so "persistent" connections are opened anew for every
+    # request (measured: one new PostgreSQL session per request, ~15 ms each on this machine).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool requires it
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("EDUCLOUD_DB_POOL_MAX", default=8),
+        "max_idle": 300,
+        "timeout": 30,
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("EDUCLOUD_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -15,7 +15,6 @@ render.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -215,21 +214,6 @@ def _unwrap(request: HttpRequest) -> XRequest:
     return XRequest(method, params, new_headers, content)
 
 
-_gc_frozen = False
-
-
-def _freeze_gc_once() -> None:
-    """Move the objects alive at the first xAPI request (Django, the apps, the URLconf) out of the
-    cyclic collector's reach. A 1,000-Statement batch allocates ~10^5 objects, which triggers
-    full collections that rescan that whole import graph: ~35% of the write path's CPU without this.
-    Objects are still freed by reference counting; only cycles created before the freeze are kept.
-    """
-    global _gc_frozen
-    if not _gc_frozen:
-        _gc_frozen = True
-        gc.freeze()
-
-
 def _xapi(
     handlers: Mapping[str, Handler], *, public: bool = False, consistent_through: bool = False
 ) -> Callable[[HttpRequest], HttpResponse]:
@@ -243,7 +227,6 @@ def _xapi(
             response = HttpResponse(status=200)
             response["Allow"] = allowed
             return _cors(request, response)
-        _freeze_gc_once()
         try:
             xreq = _unwrap(request)
             method = xreq.method
