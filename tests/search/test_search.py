@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
+from educloud.algos.text import analyze_query
 from educloud.lib.errors import InvalidInput
-from educloud.search import api, backends
+from educloud.search import api, backends, services
 from educloud.search.api import DocumentInput, document_delete, document_upsert, search, suggest
 
 pytestmark = pytest.mark.django_db
@@ -377,12 +378,13 @@ def test_postgres_match_rows_keep_the_tsvector_out_of_line():
         # Live rows per heap page (robust to the dead rows other tests leave behind): inline
         # tsvectors allow ~5 rows in an 8 KB page, out-of-line ones ~90.
         cursor.execute(
-            "SELECT max(n) FROM (SELECT (ctid::text::point)[0] AS page, count(*) AS n "
-            "FROM search_match GROUP BY 1) pages"
+            "SELECT max(n) FROM (SELECT tableoid, (ctid::text::point)[0] AS page, count(*) AS n "
+            "FROM search_match GROUP BY 1, 2) pages"
         )
         most_rows_in_a_page = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'search_match'"
+            "SELECT sum(pg_relation_size(c.reltoastrelid)) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'search_match'::regclass"
         )
         toast_bytes = cursor.fetchone()[0]
     assert most_rows_in_a_page > 20 and toast_bytes > 0
@@ -418,10 +420,9 @@ def test_suggestions_match_titles_and_tags_not_bodies():
 
 
 def test_tiers_keep_the_static_order_across_quality_bands(monkeypatch: pytest.MonkeyPatch):
-    # Force the tier-by-tier candidate scan (PostgreSQL) for a handful of matches; SQLite ignores it.
-    monkeypatch.setattr(backends, "TIER_SCAN_ABOVE", 0)
+    # Few candidates, so that pages past them continue in static order across the tiers (PostgreSQL:
+    # partitions of search_match, read best first).
     monkeypatch.setattr(backends, "RERANK_CANDIDATES", 3)
-    monkeypatch.setattr(backends.PostgresBackend, "_estimate", lambda *_, **__: float("inf"))  # tiered count
     qualities = [0.99, 0.951, 0.9, 0.5, 0.49, 0.33, 0.05, 0.04, 0.0, 0.72]
     for i, q in enumerate(qualities):
         _doc(f"q{i}", "化学平衡 习题", quality=q, updated_at=T0 + timedelta(minutes=i))
@@ -433,6 +434,53 @@ def test_tiers_keep_the_static_order_across_quality_bands(monkeypatch: pytest.Mo
     assert sorted(seen) == sorted(by_quality)  # every match once
     assert seen == by_quality  # equal relevance: quality decides, candidates and the rest alike
     assert [backends.tier_of(q) for q in (1.0, 0.951, 0.95, 0.949, 0.05, 0.0)] == [0, 0, 1, 1, 19, 19]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgres_tiers_are_partitions_read_best_first():
+    """Migration 0004: a document's match row lives in its tier's partition, and a query whose first
+    matches are in the best tier never scans the other tiers (an ordered Append stopped by LIMIT)."""
+    qualities = {"best": 0.99, "also-best": 0.97, "middle": 0.5, "none": 0.0}
+    for object_id, quality in qualities.items():
+        _doc(object_id, "电磁感应 实验", quality=quality)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.object_id, m.tableoid::regclass::text FROM search_match m "
+            "JOIN search_document d USING (rank_key) WHERE d.source = %s",
+            [SRC],
+        )
+        placed = dict(cursor.fetchall())
+    assert placed == {
+        "best": "search_match_t00",
+        "also-best": "search_match_t00",
+        "middle": "search_match_t10",
+        "none": "search_match_t19",
+    }
+
+    pg = backends.PostgresBackend()
+    query = backends.Query(source=SRC, terms=analyze_query("电磁感应"), visibility=["public"])
+
+    def plan(limit: int) -> str:
+        sql, params = pg.first_keys_statement(query, titled=False, need=limit)
+        with connection.cursor() as cursor, pg._reading(cursor):
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)
+            return "\n".join(r[0] for r in cursor.fetchall())
+
+    assert "never executed" in plan(2)  # tier 0 held both: tiers 1–19 were not started
+    assert "never executed" not in plan(4)  # the last match is in tier 19: every tier was read
+    with connection.cursor() as cursor, pg._reading(cursor):
+        first = pg._first_keys(cursor, query, titled=False, limit=3, after=None, exclude=(), offset=0)
+    assert [placed_id for placed_id in _ids("", page_size=3)] == ["best", "also-best", "middle"]
+    assert len(first) == 3 and first == sorted(first)
+
+
+def test_optimize_keeps_every_answer():
+    _doc("a", "电磁感应 实验", quality=0.9)
+    _doc("b", "电磁感应 习题", quality=0.1)
+    before = (_ids("电磁感应"), suggest(prefix="电磁", source=SRC, visibility_keys=["public"]))
+    services.index_optimize()
+    assert (_ids("电磁感应"), suggest(prefix="电磁", source=SRC, visibility_keys=["public"])) == before
+    assert before[0] == ["a", "b"]
 
 
 def test_relevance_counts_title_and_tag_matches():

@@ -19,9 +19,9 @@ How a document is indexed (layout 2, migration 0002; ADR 0006)
       ``search_document.rank_key``; ``keys`` holds the filter tokens and the marked terms.
     * PostgreSQL: a narrow table ``search_match(rank_key, tsv)``, ``tsv`` =
       ``setweight(to_tsvector('simple', title), 'A') || setweight(…tags, 'B') || setweight(…pinyin,
-      'C') || to_tsvector('simple', body || keys || tier || marked terms)`` with a GIN index; the wide
-      ``search_document`` row is read only for the page shown. ``tier`` is a token for the quality band
-      (:func:`tier_of`, 20 bands): a contiguous range of the static order. Queries go through
+      'C') || to_tsvector('simple', body || keys || marked terms)``, range-partitioned by ``rank_key``
+      into 20 quality tiers (:func:`tier_of`; migration 0004), each with its own GIN index; the wide
+      ``search_document`` row is read only for the page shown. Queries go through
       ``to_tsquery('simple', …)``, so both sides use the same parser.
 
 The static order: ``rank_key``
@@ -29,11 +29,11 @@ The static order: ``rank_key``
     minute, descending; then write sequence, descending) packed in one 63-bit integer, unique. On
     SQLite it *is* the FTS5 rowid, so FTS5 returns matches in this order and can stop after the first
     few (``ORDER BY rowid LIMIT k``). On PostgreSQL a GIN bitmap is built whole before any row is
-    read, so "the first k matches in static order" is asked tier by tier from the best (one
-    ``UNION ALL`` statement whose ``LIMIT`` stops it): a tier's token is a required GIN entry, so its
-    scan costs about the tier's posting list instead of the query words' — and the best tiers are
-    small. This is the classic "document ids assigned in static-rank order" / tiered index of web
-    search engines: it bounds the work per query whatever the number of matches.
+    read, so one index over everything would cost a broad word's whole posting list per query; the
+    tiers are partitions instead, and ``ORDER BY rank_key LIMIT k`` is an ordered Append that reads the
+    best tiers' indexes and never starts the rest. This is the classic "document ids assigned in
+    static-rank order" / tiered index of web search engines: it bounds the work per query whatever the
+    number of matches.
 
 Ranking (documented formula, both backends)
     ``score = relevance × (1 + quality)``, ``quality`` ∈ [0, 1]: a resource of the best quality counts
@@ -66,8 +66,8 @@ Counting
     the count is reported as 10,000 and *not exact* (like Elasticsearch's ``track_total_hits``), unless
     the caller asks for an exact count (its cost grows with the number of matches). Facet counts are
     taken over the same first 10,000 matches in static order. PostgreSQL counts from GIN bitmaps
-    (sequential and index scans, JIT and parallel plans off for a search), tier by tier when the
-    planner's statistics expect more than ``COUNT_LIMIT`` matches, and stops after 10,001 rows; every
+    (sequential and index scans, JIT and parallel plans off for a search), tier after tier until
+    10,001 rows are found, in the same scan that yields the candidates when there are fewer; every
     counted row costs a visit of its (narrow) heap row, as 15.x does not skip heap fetches for bitmap
     scans.
 
@@ -82,8 +82,6 @@ Read next: ``educloud.search.services`` (validation), ``educloud.search.selector
 from __future__ import annotations
 
 import hashlib
-import itertools
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -667,22 +665,22 @@ class SqliteBackend(SearchBackend):
 
 
 # ---------------------------------------------------------------------------------------------------
-#: PostgreSQL: quality tiers (bands of 1/TIERS) indexed as tokens, best first in static order.
+#: PostgreSQL: ``search_match`` is partitioned into this many quality tiers (bands of 1/TIERS, best first
+#: in static order; migration 0004).
 TIERS = 20
-#: PostgreSQL: with at most this many matches (known exactly), candidates come from one bitmap scan of
-#: all of them; above, tier by tier from the best (see ``PostgresBackend._first_keys``).
-TIER_SCAN_ABOVE = 5_000
 
 
 def tier_of(quality: float) -> int:
-    """0 (best) … TIERS − 1: the band of ``quality`` as rounded in ``rank_key`` (so that the tiers are
-    contiguous, disjoint ranges of the static order)."""
+    """0 (best) … TIERS − 1: the band of ``quality`` as rounded in ``rank_key`` — the partition of
+    ``search_match`` that holds the document (tiers are contiguous, disjoint ranges of the static
+    order: partition bounds in migration 0004)."""
     level = round(min(1.0, max(0.0, quality)) * QUALITY_LEVELS)
     return min(TIERS - 1, (QUALITY_LEVELS - level) * TIERS // QUALITY_LEVELS)
 
 
-def tier_token(tier: int) -> str:
-    return key_token("t", str(tier))
+def tier_table(tier: int) -> str:
+    """The partition of ``search_match`` that holds ``tier``."""
+    return f"search_match_t{tier:02d}"
 
 
 class PostgresBackend(SearchBackend):
@@ -717,15 +715,13 @@ class PostgresBackend(SearchBackend):
     def _text_query(self, terms: list[QueryTerm], *, titled: bool = False) -> str:
         return " & ".join(self._term_expr(t, TITLE_MARKER if titled else "") for t in terms)
 
-    def _tsquery(self, query: Query, *, titled: bool = False, tiers: Sequence[int] = ()) -> str:
-        """The tsquery text: text terms & keys (& one tier). No weight restrictions: they force a
-        recheck of every row and fool the planner's estimates."""
+    def _tsquery(self, query: Query, *, titled: bool = False) -> str:
+        """The tsquery text: text terms & keys. No weight restrictions: they force a recheck of every
+        row and fool the planner's estimates."""
         keys = [source_token(query.source)] if query.needs_source_token() else []
         if query.visibility is not None:
             keys.append("(" + " | ".join(visibility_token(query.source, k) for k in query.visibility) + ")")
         keys += [facet_token(name, value) for name, value in sorted(query.filters.items())]
-        if tiers:
-            keys.append("(" + " | ".join(tier_token(t) for t in tiers) + ")")
         text = self._text_query(query.terms, titled=titled) if query.terms else ""
         parts = [f"({text})"] * bool(text) + keys
         return " & ".join(parts) or source_token(query.source)
@@ -740,10 +736,10 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def tsv_params(row: IndexRow, key: int) -> list[str]:
-        """The four texts of ``TSV``: title (A), tags (B), pinyin (C), and unweighted body, keys, the
-        tier token and the marked title/tag/pinyin terms."""
+        """The four texts of ``TSV``: title (A), tags (B), pinyin (C), and unweighted body, keys and the
+        marked title/tag/pinyin terms."""
         a = row.analyzed
-        rest = " ".join([a.body, row.keys, tier_token(tier_of(quality_of_key(key))), *row.marked])
+        rest = " ".join([a.body, row.keys, *row.marked])
         return [a.title, a.tags, a.pinyin, rest]
 
     def write(self, rows: Sequence[IndexRow]) -> None:
@@ -782,7 +778,11 @@ class PostgresBackend(SearchBackend):
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT gin_clean_pending_list('search_match_tsv_gin'::regclass)")
+            # the GIN index of each tier (partitions of the partitioned index)
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.inhrelid::regclass) FROM pg_inherits i "
+                "WHERE i.inhparent = 'search_match_tsv_gin'::regclass"
+            )
             if self.connection.in_atomic_block:
                 cursor.execute("ANALYZE search_document")
                 cursor.execute("ANALYZE search_match")
@@ -806,32 +806,13 @@ class PostgresBackend(SearchBackend):
             yield
 
     def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
-        # Up to ``limit``: tier by tier from the best (UNION ALL, stopped by the LIMIT; see
-        # ``_first_keys``). A GIN bitmap is built whole before the heap is visited, so one scan of a
-        # word in a third of the corpus costs its whole posting list; a tier's scan costs about the
-        # tier's (its token is a required entry, the other lists are skipped through).
-        if limit is None or self._estimate(cursor, query) <= limit:
-            # Few matches expected (planner statistics of the lexemes): one scan is cheaper than 20.
-            inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
-            cursor.execute(
-                f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
-            )
-            return int(cursor.fetchone()[0])
-        union = " UNION ALL ".join(f"(SELECT 1 FROM search_match m WHERE {self.MATCH})" for _ in range(TIERS))
-        params = [self._tsquery(query, tiers=[tier]) for tier in range(TIERS)]
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({union}) u LIMIT %s) c", [*params, limit])
-        return int(cursor.fetchone()[0])
-
-    def _estimate(self, cursor: CursorWrapper, query: Query, *, titled: bool = False) -> float:
-        """The planner's estimate of the number of matches (from the tsvector statistics of ANALYZE):
-        only to choose between one scan and the tier scans, both exact."""
+        # Up to ``limit``: the Append over the tiers runs them one after the other and the LIMIT stops
+        # it, so a broad query counts in its best tiers' (small) indexes.
+        inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
         cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_match m WHERE {self.MATCH}",
-            self._match(query, titled=titled),
+            f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
         )
-        plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return float(plan[0]["Plan"]["Plan Rows"])
+        return int(cursor.fetchone()[0])
 
     def _first_keys(
         self,
@@ -843,15 +824,25 @@ class PostgresBackend(SearchBackend):
         after: int | None,
         exclude: Sequence[int],
         offset: int,
-        matches: int | None,
     ) -> list[int]:
         """The first ``offset + limit`` matches in static order (then ``offset`` dropped).
 
-        With few matches (known exactly): one bitmap scan and a top-N sort of all of them. Otherwise
-        tier by tier from the best (a tier is a contiguous range of the static order): the tier's
-        token is a required GIN entry, so the scan costs about the tier's posting list, not the
-        query words' (a word in a third of the corpus) — and the best tiers are small."""
-        need = offset + limit
+        Tier after tier from the best (the tiers are range partitions of ``rank_key``), in one
+        statement: the tiers' scans UNION ALL'ed in order. The Append runs its children one after the
+        other and the outer LIMIT stops it as soon as enough keys are found (no parallel plans in
+        ``_reading``), so a tier's GIN index is read only when the tier is reached, and a sort sees
+        one tier's matches. Spelt out because the planner, left to plan ``ORDER BY rank_key`` over the
+        partitioned table, may sort all of them first (it does when its estimates are small)."""
+        sql, params = self.first_keys_statement(
+            query, titled=titled, need=offset + limit, after=after, exclude=exclude
+        )
+        cursor.execute(sql, params)
+        return [r[0] for r in cursor.fetchall()][offset:]
+
+    def first_keys_statement(
+        self, query: Query, *, titled: bool, need: int, after: int | None = None, exclude: Sequence[int] = ()
+    ) -> tuple[str, list[Any]]:
+        """The SQL and parameters of :meth:`_first_keys` (also for tests to EXPLAIN)."""
         where = self.MATCH
         extra: list[Any] = []
         if after is not None:
@@ -860,51 +851,30 @@ class PostgresBackend(SearchBackend):
         if exclude:
             where += " AND NOT (m.rank_key = ANY(%s))"
             extra.append(list(exclude))
-        sql = f"SELECT m.rank_key FROM search_match m WHERE {where} ORDER BY m.rank_key LIMIT %s"
-        if matches is None and after is None:
-            matches_expected = self._estimate(cursor, query, titled=titled)  # e.g. a suggestion
-        else:
-            matches_expected = matches if matches is not None else float("inf")
-        if matches_expected <= TIER_SCAN_ABOVE:
-            cursor.execute(sql, [self._tsquery(query, titled=titled), *extra, need])
-            return [r[0] for r in cursor.fetchall()][offset:]
-        first_tier = tier_of(quality_of_key(after)) if after is not None else 0
-        tiers = range(first_tier, TIERS)
-        # One statement: the tiers' scans UNION ALL'ed in order; the Append runs its children one after
-        # the other and the outer LIMIT stops it as soon as enough keys are found (no parallel plans
-        # in ``_reading``), so a tier's GIN bitmap is built only when it is reached.
-        union = " UNION ALL ".join(f"({sql})" for _ in tiers)
-        params: list[Any] = []
-        for tier in tiers:
-            params += [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need]
-        cursor.execute(f"SELECT u.rank_key FROM ({union}) u LIMIT %s", [*params, need])
-        keys = [r[0] for r in cursor.fetchall()]
-        if any(a >= b for a, b in itertools.pairwise(keys)):  # not in tier order: never seen; be safe
-            keys = []
-            for tier in tiers:
-                cursor.execute(
-                    sql, [self._tsquery(query, titled=titled, tiers=[tier]), *extra, need - len(keys)]
-                )
-                keys += [r[0] for r in cursor.fetchall()]
-                if len(keys) >= need:
-                    break
-        return keys[offset:]
+        tiers = range(tier_of(quality_of_key(after)) if after is not None else 0, TIERS)
+        union = " UNION ALL ".join(
+            f"(SELECT m.rank_key FROM {tier_table(t)} m WHERE {where} ORDER BY m.rank_key LIMIT %s)"
+            for t in tiers
+        )
+        params = [self._tsquery(query, titled=titled), *extra, need] * len(tiers)
+        return f"SELECT u.rank_key FROM ({union}) u LIMIT %s", [*params, need]
 
     def _general_candidates(
         self, cursor: CursorWrapper, query: Query
     ) -> tuple[list[tuple[int, float]], int | None]:
-        """When the planner expects few matches: one bitmap scan fetches the keys of all of them (up to
-        COUNT_LIMIT + 1, no sort), which gives both the count and the first candidates (sorted here).
-        Otherwise the tiered scans (count separately)."""
-        if self._estimate(cursor, query) > TIER_SCAN_ABOVE:
-            general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
-            return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
+        """One scan of up to COUNT_LIMIT + 1 matches (in any order: the tiers' Append stops at the
+        LIMIT) gives the count and, when it found them all, the first candidates too. When there are
+        more, the candidates are asked in static order (an ordered Append over the best tiers)."""
         cursor.execute(
-            f"SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s",
-            [*self._match(query), COUNT_LIMIT + 1],
+            f"WITH found AS MATERIALIZED (SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s) "
+            "SELECT (SELECT count(*) FROM found), "
+            "ARRAY(SELECT rank_key FROM found ORDER BY rank_key LIMIT %s)",
+            [*self._match(query), COUNT_LIMIT + 1, RERANK_CANDIDATES],
         )
-        keys = sorted(r[0] for r in cursor.fetchall())
-        return self._scored(cursor, query, keys[:RERANK_CANDIDATES]), len(keys)
+        found, first = cursor.fetchone()
+        if found > COUNT_LIMIT:
+            return self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES), found
+        return self._scored(cursor, query, list(first)), found
 
     def _scored(self, cursor: CursorWrapper, query: Query, keys: list[int]) -> list[tuple[int, float]]:
         if not keys:
@@ -926,7 +896,6 @@ class PostgresBackend(SearchBackend):
             after=None,
             exclude=(),
             offset=query.offset,
-            matches=matches,
         )
 
     def _candidates(
@@ -949,7 +918,6 @@ class PostgresBackend(SearchBackend):
             after=after,
             exclude=exclude,
             offset=offset,
-            matches=matches,
         )
         return self._scored(cursor, query, keys)
 
@@ -979,16 +947,9 @@ class PostgresBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                # the first 10,000 matches in static order, tier by tier when there are many
+                # the first 10,000 matches in static order (an ordered Append over the best tiers)
                 keys = self._first_keys(
-                    cursor,
-                    query,
-                    titled=False,
-                    limit=COUNT_LIMIT,
-                    after=None,
-                    exclude=(),
-                    offset=0,
-                    matches=None,
+                    cursor, query, titled=False, limit=COUNT_LIMIT, after=None, exclude=(), offset=0
                 )
                 cursor.execute(sql, [keys])
                 for index, value, n in cursor.fetchall():
@@ -999,9 +960,7 @@ class PostgresBackend(SearchBackend):
         return result
 
     def _suggest_keys(self, cursor: CursorWrapper, query: Query, limit: int) -> list[int]:
-        return self._first_keys(
-            cursor, query, titled=True, limit=limit, after=None, exclude=(), offset=0, matches=None
-        )
+        return self._first_keys(cursor, query, titled=True, limit=limit, after=None, exclude=(), offset=0)
 
 
 def backend(conn: Any = None) -> SearchBackend:

@@ -92,7 +92,7 @@ def _postgres(schema_editor):
             for key, source, visibility, *facet_values in rows:
                 keys.append(key)
                 old.append(" ".join(backends.key_token("v", k) for k in visibility.split()))
-                tier = backends.tier_token(backends.tier_of(backends.quality_of_key(key)))
+                tier = backends.key_token("t", str(backends.tier_of(backends.quality_of_key(key))))  # see 0004
                 new.append(" ".join([*_keys(source, visibility, facet_values), tier]))
             # Old (unscoped) visibility tokens and the key tokens about to be re-added out (a token
             # twice would lengthen the document and lower ts_rank's length-normalised score); scoped
