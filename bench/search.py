@@ -497,10 +497,10 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         if connection.vendor == "sqlite":
             result["db_mb"] = Path(connection.settings_dict["NAME"]).stat().st_size / 1e6
         else:
-            # the documents and (layout 2) the narrow match table with its GIN index
+            # the documents and the narrow match table with its GIN index (its tiers: partitions)
             cursor.execute(
-                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                "WHERE c.relname IN ('search_document', 'search_match') AND c.relkind = 'r'"
+                "SELECT pg_total_relation_size('search_document') + (SELECT "
+                "coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('search_match'))"
             )
             result["db_mb"] = float(cursor.fetchone()[0]) / 1e6
     result.update(_measure(args))

@@ -174,6 +174,17 @@ def test_facet_counts(corpus: None):
     assert result.facets["grade"] == [("9", 2), ("7", 1), ("8", 1)]  # ints stored as text
 
 
+def test_facet_counts_follow_a_changed_document(corpus: None):
+    # PostgreSQL counts from the facet values copied into the match rows: a rewrite must refresh them.
+    _doc("cnc", "数控技术 车床编程实训", facets={"subject": "机械加工", "stage": "中职", "grade": 10})
+    result = search(query="", source=SRC, visibility_keys=["public"], facet_fields=["subject", "grade"])
+    assert result.facets["subject"] == [("数学", 3), ("机械加工", 1), ("生物学", 1), ("语文", 1)]
+    assert result.facets["grade"] == [("9", 2), ("10", 1), ("7", 1), ("8", 1)]
+    document_delete(source=SRC, object_id="cnc")
+    result = search(query="", source=SRC, visibility_keys=["public"], facet_fields=["subject"])
+    assert result.facets["subject"] == [("数学", 3), ("生物学", 1), ("语文", 1)]
+
+
 def test_filters_combine(corpus: None):
     assert _ids("", filters={"subject": "数学", "grade": 9}) == ["quad"]
     assert _ids("数学", filters={"province_code": "500000"}) == ["pyth"]
@@ -472,6 +483,33 @@ def test_postgres_tiers_are_partitions_read_best_first():
         first = pg._first_keys(cursor, query, titled=False, limit=3, after=None, exclude=(), offset=0)
     assert [placed_id for placed_id in _ids("", page_size=3)] == ["best", "also-best", "middle"]
     assert len(first) == 3 and first == sorted(first)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.parametrize(
+    ("score_all_up_to", "count_limit"), [(0, 10_000), (6, 10_000), (100, 10_000), (0, 8)]
+)
+def test_postgres_pools_are_those_of_the_plain_algorithm(
+    monkeypatch: pytest.MonkeyPatch, score_all_up_to: int, count_limit: int
+):
+    """PostgreSQL's two-statement shortcut (count, pools and flags together) picks the same pools as
+    the plain algorithm: the first candidates in static order, and the first title/tag matches."""
+    monkeypatch.setattr(backends, "RERANK_CANDIDATES", 4)
+    monkeypatch.setattr(backends, "SCORE_ALL_UP_TO", score_all_up_to)
+    monkeypatch.setattr(backends, "COUNT_LIMIT", count_limit)
+    for i in range(12):  # qualities over several tiers; the word in the title of every third only
+        title, body = ("电磁感应 实验", "") if i % 3 == 0 else ("物理 实验", "电磁感应 的 应用")
+        _doc(f"d{i}", title, body=body, quality=round(0.95 - i * 0.08, 2))
+    pg = backends.PostgresBackend()
+    query = backends.Query(source=SRC, terms=analyze_query("电磁感应"), visibility=["public"])
+    with connection.cursor() as cursor, pg._reading(cursor):
+        fast = pg._pools(cursor, query)
+        plain = backends.SearchBackend._pools(pg, cursor, query)
+        plain_titled = pg._candidates(cursor, query, titled=True, limit=4)
+    assert fast.general == plain.general and len(fast.general) == 4
+    assert fast.titled == plain_titled and len(plain_titled) == 4
+    assert fast.counted == min(12, count_limit + 1)
+    assert len(set(_ids("电磁感应", page_size=12))) == 12  # and the page shows every match once
 
 
 def test_optimize_keeps_every_answer():

@@ -217,6 +217,18 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Pools:
+    """The scored candidates of a full-text search (see "Ranking")."""
+
+    #: (key, relevance) of the first RERANK_CANDIDATES matches in static order
+    general: list[tuple[int, float]]
+    #: the same for the matches in title or tags; None: not fetched yet
+    titled: list[tuple[int, float]] | None
+    #: the number of matches counted up to COUNT_LIMIT + 1, when learnt on the way
+    counted: int | None
+
+
+@dataclass(frozen=True)
 class RawHit:
     object_id: str
     title: str
@@ -305,8 +317,8 @@ class SearchBackend:
     def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
         raise NotImplementedError
 
-    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
-        """Keys of the page, in static order. ``matches``: the exact number of matches, if known."""
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
+        """Keys of the page, in static order."""
         raise NotImplementedError
 
     def _candidates(
@@ -319,10 +331,8 @@ class SearchBackend:
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
-        matches: int | None = None,
     ) -> list[tuple[int, float]]:
-        """(key, relevance) of matches in static order; ``titled``: only title/tags matches.
-        ``matches``: the exact number of (general) matches, if known — a bound for either pool."""
+        """(key, relevance) of matches in static order; ``titled``: only title/tags matches."""
         raise NotImplementedError
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
@@ -353,9 +363,8 @@ class SearchBackend:
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                general, known = None, None
-                if query.terms:
-                    general, known = self._general_candidates(cursor, query)
+                pools = self._pools(cursor, query) if query.terms else None
+                known = pools.counted if pools is not None else None
                 limit = None if query.exact_count else COUNT_LIMIT + 1
                 if known is not None and (limit is not None or known <= COUNT_LIMIT):
                     count = known  # learnt with the candidates: no count scan
@@ -365,31 +374,27 @@ class SearchBackend:
                 count = count if exact else COUNT_LIMIT
                 if count == 0 or query.offset >= count:
                     return RawResult([], count, exact)
-                matches = count if exact else None
-                if general is not None:
-                    page = self._ranked_page(cursor, query, matches, general)
+                if pools is not None:
+                    page = self._ranked_page(cursor, query, pools)
                 else:
-                    page = [(k, quality_of_key(k)) for k in self._browse(cursor, query, matches=matches)]
+                    page = [(k, quality_of_key(k)) for k in self._browse(cursor, query)]
                 rows = self._fetch(cursor, [k for k, _ in page])
             hits = [RawHit(*rows[k], score=score) for k, score in page if k in rows]
             return RawResult(hits, count, exact)
 
-    def _general_candidates(
-        self, cursor: CursorWrapper, query: Query
-    ) -> tuple[list[tuple[int, float]], int | None]:
-        """The general pool and, when it tells, the number of matches counted up to COUNT_LIMIT + 1:
-        fewer candidates than asked for are all the matches (a selective query walks its matches
-        once, not three times)."""
+    def _pools(self, cursor: CursorWrapper, query: Query) -> Pools:
+        """The general pool and what comes with it: fewer candidates than asked for are all the
+        matches (a selective query walks its matches once, not three times), so their number is the
+        count and there is no title pool to fetch."""
         general = self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES)
-        return general, (len(general) if len(general) < RERANK_CANDIDATES else None)
+        if len(general) < RERANK_CANDIDATES:
+            return Pools(general, titled=[], counted=len(general))
+        return Pools(general, titled=None, counted=None)
 
-    def _ranked_page(
-        self, cursor: CursorWrapper, query: Query, matches: int | None, general: list[tuple[int, float]]
-    ) -> list[tuple[int, float]]:
-        if len(general) < RERANK_CANDIDATES:  # every match is a candidate already
-            titled: list[tuple[int, float]] = []
-        else:
-            titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES, matches=matches)
+    def _ranked_page(self, cursor: CursorWrapper, query: Query, pools: Pools) -> list[tuple[int, float]]:
+        general, titled = pools.general, pools.titled
+        if titled is None:
+            titled = self._candidates(cursor, query, titled=True, limit=RERANK_CANDIDATES)
         relevance: dict[int, float] = {}
         for key, rel in [*general, *titled]:
             relevance[key] = max(relevance.get(key, 0.0), rel)
@@ -410,7 +415,6 @@ class SearchBackend:
                 after=after,
                 exclude=[k for k, _ in titled if k > after],
                 offset=max(0, start - len(scored)),
-                matches=matches,
             )
             page += [(k, rel * (1 + quality_of_key(k))) for k, rel in rest]
         return page
@@ -600,7 +604,7 @@ class SqliteBackend(SearchBackend):
         cursor.execute(f"SELECT count(*) FROM ({inner})", [self._match(query), *([limit] if limit else [])])
         return int(cursor.fetchone()[0])
 
-    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
         cursor.execute(
             "SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid LIMIT %s OFFSET %s",
             [self._match(query), query.limit, query.offset],
@@ -617,7 +621,6 @@ class SqliteBackend(SearchBackend):
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
-        matches: int | None = None,
     ) -> list[tuple[int, float]]:
         sql = "SELECT rowid, title, tags FROM search_fts WHERE search_fts MATCH %s"
         params: list[Any] = [self._match(query, titled=titled)]
@@ -665,6 +668,9 @@ class SqliteBackend(SearchBackend):
 
 
 # ---------------------------------------------------------------------------------------------------
+#: PostgreSQL: with at most this many matches, the title pool is picked from all of them by reading their
+#: tsvectors (see ``PostgresBackend._pools``) instead of another index walk.
+SCORE_ALL_UP_TO = 500
 #: PostgreSQL: ``search_match`` is partitioned into this many quality tiers (bands of 1/TIERS, best first
 #: in static order; migration 0004).
 TIERS = 20
@@ -692,8 +698,13 @@ class PostgresBackend(SearchBackend):
         "setweight(to_tsvector('simple', %s), 'C') || to_tsvector('simple', %s)"
     )
 
-    # The source is a key token in tsv (visibility tokens are scoped by source): no column filter.
-    MATCH = "m.tsv @@ to_tsquery('simple', %s)"
+    # The source is a key token in tsv (visibility tokens are scoped by source): no column filter. The
+    # tsquery is parsed once per statement in a CTE and reached as an InitPlan parameter: a literal
+    # would be folded at planning time and estimated against the statistics of every tier's index
+    # (~1.5 ms of planning per statement for 20 tiers, more than many executions take), and the tier
+    # scans are fixed by ``_reading`` anyway.
+    WITH_Q = "WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %s) AS q) "
+    MATCH = "m.tsv @@ (SELECT q FROM q)"
 
     @staticmethod
     def _lexeme(word: str, suffix: str = "") -> str:
@@ -761,9 +772,14 @@ class PostgresBackend(SearchBackend):
                 )
             keys = self._rank_keys(cursor, unique)
             cursor.executemany(upsert, [self._doc_params(r, k) for r, k in zip(unique, keys, strict=True)])
+            facet_placeholders = ", ".join(["%s"] * len(_FACET_COLUMNS))
             cursor.executemany(
-                f"INSERT INTO search_match (rank_key, tsv) VALUES (%s, {self.TSV})",
-                [[k, *self.tsv_params(r, k)] for r, k in zip(unique, keys, strict=True)],
+                f"INSERT INTO search_match (rank_key, tsv, {', '.join(_FACET_COLUMNS)}) "
+                f"VALUES (%s, {self.TSV}, {facet_placeholders})",
+                [
+                    [k, *self.tsv_params(r, k), *(r.facets.get(name, "") for name in FACETS)]
+                    for r, k in zip(unique, keys, strict=True)
+                ],
             )
 
     def delete(self, *, source: str, object_ids: Sequence[str]) -> int:
@@ -810,7 +826,8 @@ class PostgresBackend(SearchBackend):
         # it, so a broad query counts in its best tiers' (small) indexes.
         inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
         cursor.execute(
-            f"SELECT count(*) FROM ({inner}) c", [*self._match(query), *([limit] if limit else [])]
+            f"{self.WITH_Q}SELECT count(*) FROM ({inner}) c",
+            [*self._match(query), *([limit] if limit else [])],
         )
         return int(cursor.fetchone()[0])
 
@@ -840,9 +857,17 @@ class PostgresBackend(SearchBackend):
         return [r[0] for r in cursor.fetchall()][offset:]
 
     def first_keys_statement(
-        self, query: Query, *, titled: bool, need: int, after: int | None = None, exclude: Sequence[int] = ()
+        self,
+        query: Query,
+        *,
+        titled: bool,
+        need: int,
+        after: int | None = None,
+        exclude: Sequence[int] = (),
+        columns: Sequence[str] = (),
     ) -> tuple[str, list[Any]]:
-        """The SQL and parameters of :meth:`_first_keys` (also for tests to EXPLAIN)."""
+        """The SQL and parameters of :meth:`_first_keys` (also for tests to EXPLAIN); ``columns``: more
+        columns of the match rows to select (facet columns)."""
         where = self.MATCH
         extra: list[Any] = []
         if after is not None:
@@ -852,42 +877,95 @@ class PostgresBackend(SearchBackend):
             where += " AND NOT (m.rank_key = ANY(%s))"
             extra.append(list(exclude))
         tiers = range(tier_of(quality_of_key(after)) if after is not None else 0, TIERS)
+        selected = ", ".join(["rank_key", *columns])
         union = " UNION ALL ".join(
-            f"(SELECT m.rank_key FROM {tier_table(t)} m WHERE {where} ORDER BY m.rank_key LIMIT %s)"
+            f"(SELECT {selected} FROM {tier_table(t)} m WHERE {where} ORDER BY m.rank_key LIMIT %s)"
             for t in tiers
         )
-        params = [self._tsquery(query, titled=titled), *extra, need] * len(tiers)
-        return f"SELECT u.rank_key FROM ({union}) u LIMIT %s", [*params, need]
-
-    def _general_candidates(
-        self, cursor: CursorWrapper, query: Query
-    ) -> tuple[list[tuple[int, float]], int | None]:
-        """One scan of up to COUNT_LIMIT + 1 matches (in any order: the tiers' Append stops at the
-        LIMIT) gives the count and, when it found them all, the first candidates too. When there are
-        more, the candidates are asked in static order (an ordered Append over the best tiers)."""
-        cursor.execute(
-            f"WITH found AS MATERIALIZED (SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s) "
-            "SELECT (SELECT count(*) FROM found), "
-            "ARRAY(SELECT rank_key FROM found ORDER BY rank_key LIMIT %s)",
-            [*self._match(query), COUNT_LIMIT + 1, RERANK_CANDIDATES],
+        params = [*extra, need] * len(tiers)
+        return (
+            f"{self.WITH_Q}SELECT {selected} FROM ({union}) u LIMIT %s",
+            [self._tsquery(query, titled=titled), *params, need],
         )
-        found, first = cursor.fetchone()
-        if found > COUNT_LIMIT:
-            return self._candidates(cursor, query, titled=False, limit=RERANK_CANDIDATES), found
-        return self._scored(cursor, query, list(first)), found
+
+    def _pools(self, cursor: CursorWrapper, query: Query) -> Pools:
+        """Count, candidates and their relevance in two statements.
+
+        The first scans up to COUNT_LIMIT + 1 matches in any order (the tiers' Append stops at the
+        LIMIT): their number is the count. When that is all of them, the first in static order are
+        the general pool; otherwise the pool is asked tier by tier. With more than
+        ``SCORE_ALL_UP_TO`` matches the title pool is asked of the marked terms, tier by tier; with
+        fewer, the second statement tells of every match whether its title or tags match (reading a
+        few hundred tsvectors is cheaper than another walk of the broad words' posting lists, and
+        the pool is the same). The second statement also gives the candidates' relevance.
+        Subqueries in an untaken ``CASE`` branch are not run."""
+        general_sql, general_params = self.first_keys_statement(query, titled=False, need=RERANK_CANDIDATES)
+        titled_sql, titled_params = self.first_keys_statement(query, titled=True, need=RERANK_CANDIDATES)
+        cursor.execute(
+            f"{self.WITH_Q}, found AS MATERIALIZED "
+            f"(SELECT m.rank_key FROM search_match m WHERE {self.MATCH} LIMIT %s), "
+            "counted AS (SELECT count(*) AS n FROM found) "
+            "SELECT n, CASE WHEN n <= %s THEN ARRAY(SELECT rank_key FROM found ORDER BY rank_key LIMIT %s) "
+            f"ELSE ARRAY({general_sql}) END, "
+            f"CASE WHEN n > %s THEN ARRAY({titled_sql}) END FROM counted",
+            [
+                *self._match(query),
+                COUNT_LIMIT + 1,
+                COUNT_LIMIT,
+                max(SCORE_ALL_UP_TO, RERANK_CANDIDATES),
+                *general_params,
+                SCORE_ALL_UP_TO,
+                *titled_params,
+            ],
+        )
+        counted, first, titled_keys = cursor.fetchone()
+        every_match = counted <= SCORE_ALL_UP_TO
+        general_keys = first[:RERANK_CANDIDATES]
+        relevance, in_title = self._rank(
+            cursor, query, [*(first if every_match else general_keys), *(titled_keys or [])]
+        )
+        if every_match:
+            # (with fewer than RERANK_CANDIDATES matches all are general candidates: no title pool)
+            titled_keys = [k for k in first if in_title.get(k)] if counted >= RERANK_CANDIDATES else []
+        return Pools(
+            general=[(k, relevance.get(k, 0.0)) for k in general_keys],
+            titled=[(k, relevance.get(k, 0.0)) for k in titled_keys[:RERANK_CANDIDATES]],
+            counted=counted,
+        )
+
+    def _rank(
+        self, cursor: CursorWrapper, query: Query, keys: list[int]
+    ) -> tuple[dict[int, float], dict[int, bool]]:
+        """key → ``ts_rank`` relevance, and key → whether the title or tags match."""
+        by_tier: dict[int, set[int]] = {}
+        for key in keys:
+            by_tier.setdefault(tier_of(quality_of_key(key)), set()).add(key)
+        if not by_tier:
+            return {}, {}
+        # Each tier's keys against its own partition: one array over the parent would be looked up in
+        # every partition's primary key (20 × the keys).
+        select = (
+            "SELECT m.rank_key, ts_rank(m.tsv, (SELECT text FROM q), 1), m.tsv @@ (SELECT titled FROM q) "
+            "FROM {table} m WHERE m.rank_key = ANY(%s)"
+        )
+        cursor.execute(
+            "WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %s) AS text, "
+            "to_tsquery('simple', %s) AS titled) "
+            + " UNION ALL ".join(select.format(table=tier_table(t)) for t in by_tier),
+            [
+                self._text_query(query.terms),
+                self._text_query(query.terms, titled=True),
+                *(list(tier_keys) for tier_keys in by_tier.values()),
+            ],
+        )
+        rows = cursor.fetchall()
+        return {k: float(r) for k, r, _ in rows}, {k: bool(t) for k, _, t in rows}
 
     def _scored(self, cursor: CursorWrapper, query: Query, keys: list[int]) -> list[tuple[int, float]]:
-        if not keys:
-            return []
-        cursor.execute(
-            "SELECT m.rank_key, ts_rank(m.tsv, to_tsquery('simple', %s), 1) FROM search_match m "
-            "WHERE m.rank_key = ANY(%s)",
-            [self._text_query(query.terms), keys],
-        )
-        relevance = dict(cursor.fetchall())
-        return [(k, float(relevance.get(k, 0.0))) for k in keys]
+        relevance, _ = self._rank(cursor, query, keys)
+        return [(k, relevance.get(k, 0.0)) for k in keys]
 
-    def _browse(self, cursor: CursorWrapper, query: Query, *, matches: int | None) -> list[int]:
+    def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
         return self._first_keys(
             cursor,
             query,
@@ -908,7 +986,6 @@ class PostgresBackend(SearchBackend):
         after: int | None = None,
         exclude: Sequence[int] = (),
         offset: int = 0,
-        matches: int | None = None,
     ) -> list[tuple[int, float]]:
         keys = self._first_keys(
             cursor,
@@ -934,24 +1011,24 @@ class PostgresBackend(SearchBackend):
         if not names:
             return {}
         columns = [FACETS[n] for n in names]
-        sets = ", ".join(f"({c})" for c in columns)
-        # One scan for all facets; GROUPING(c) = 0 marks the rows grouped by c.
-        picks = " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(columns))
-        values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
-        sql = (
-            f"SELECT CASE {picks} END, CASE {values} END, count(*) FROM ("
-            f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM search_document d "
-            f"WHERE d.rank_key = ANY(%s)) f GROUP BY GROUPING SETS ({sets})"
-        )
         result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
         with self.connection.cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
-                # the first 10,000 matches in static order (an ordered Append over the best tiers)
-                keys = self._first_keys(
-                    cursor, query, titled=False, limit=COUNT_LIMIT, after=None, exclude=(), offset=0
+                # The first 10,000 matches in static order, tier by tier, with the facet values their
+                # match rows carry (migration 0004); one pass groups by every facet (GROUPING(c) = 0
+                # marks the rows grouped by c).
+                first, params = self.first_keys_statement(
+                    query, titled=False, need=COUNT_LIMIT, columns=columns
                 )
-                cursor.execute(sql, [keys])
+                picks = " ".join(f"WHEN GROUPING({c}) = 0 THEN {i}" for i, c in enumerate(columns))
+                values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
+                sets = ", ".join(f"({c})" for c in columns)
+                cursor.execute(
+                    f"SELECT CASE {picks} END, CASE {values} END, count(*) FROM ({first}) f "
+                    f"GROUP BY GROUPING SETS ({sets})",
+                    params,
+                )
                 for index, value, n in cursor.fetchall():
                     if value:
                         result[names[index]].append((value, int(n)))

@@ -9,9 +9,10 @@ see (created in migration 0001, written only by ``educloud.search.backends``):
 
 * SQLite: the FTS5 virtual table ``search_fts(title, tags, pinyin, body, keys)`` (``detail=none``)
   whose ``rowid`` is ``Document.rank_key``;
-* PostgreSQL: the narrow table ``search_match(rank_key, tsv)`` (tsvector, 'simple' configuration,
-  weights A title, B tags, C pinyin, D body, keys, quality tier and marked title terms) with the GIN
-  index ``search_match_tsv_gin``.
+* PostgreSQL: the narrow table ``search_match(rank_key, tsv, f_…)`` (tsvector, 'simple' configuration,
+  weights A title, B tags, C pinyin, D body, keys and marked title terms; a copy of the facet columns
+  for facet counts), range-partitioned by ``rank_key`` into quality tiers (migration 0004), with the
+  partitioned GIN index ``search_match_tsv_gin``.
 
 ``keys`` are the filter terms of a document — its source, its visibility keys (scoped by source) and
 its facet values — hashed into letter-only tokens (``backends.key_token``), so that filtering is part
