@@ -30,10 +30,10 @@ The static order: ``rank_key``
     SQLite it *is* the FTS5 rowid, so FTS5 returns matches in this order and can stop after the first
     few (``ORDER BY rowid LIMIT k``). On PostgreSQL a GIN bitmap is built whole before any row is
     read, so one index over everything would cost a broad word's whole posting list per query; the
-    tiers are partitions instead, and ``ORDER BY rank_key LIMIT k`` is an ordered Append that reads the
-    best tiers' indexes and never starts the rest. This is the classic "document ids assigned in
-    static-rank order" / tiered index of web search engines: it bounds the work per query whatever the
-    number of matches.
+    tiers are partitions instead, each with its own GIN index, and "the first k in static order" is a
+    ``UNION ALL`` of the tiers' scans, best first, stopped by its ``LIMIT`` (the later tiers never
+    start). This is the classic "document ids assigned in static-rank order" / tiered index of web
+    search engines: it bounds the work per query whatever the number of matches.
 
 Ranking (documented formula, both backends)
     ``score = relevance × (1 + quality)``, ``quality`` ∈ [0, 1]: a resource of the best quality counts
@@ -55,8 +55,9 @@ Ranking (documented formula, both backends)
     Scored are the *candidates*: the first ``RERANK_CANDIDATES`` (200) matches in static order, plus
     the first 200 whose title or tags match (so a relevant title is not lost behind hundreds of
     better-rated body mentions). With fewer than 200 matches this is every match, i.e. exact (and
-    their number is the count: no count scan). Results past the candidates continue in static
-    order. Ties: static order. Absolute scores differ between the backends; the orderings the tests pin
+    their number is the count: no count scan). PostgreSQL finds both pools, the count and the
+    relevance in two statements (``PostgresBackend._pools``). Results past the candidates continue in
+    static order. Ties: static order. Absolute scores differ between the backends; the orderings the tests pin
     (title beats body, quality breaks ties) agree.
 
     An empty query (browse) lists matches in static order; its score is ``quality``.
