@@ -481,7 +481,7 @@ def test_postgres_tiers_are_partitions_read_best_first():
     assert "never executed" not in plan(4)  # the last match is in tier 19: every tier was read
     with connection.cursor() as cursor, pg._reading(cursor):
         first = pg._first_keys(cursor, query, titled=False, limit=3, after=None, exclude=(), offset=0)
-    assert [placed_id for placed_id in _ids("", page_size=3)] == ["best", "also-best", "middle"]
+    assert _ids("", page_size=3) == ["best", "also-best", "middle"]
     assert len(first) == 3 and first == sorted(first)
 
 

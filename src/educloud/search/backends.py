@@ -17,12 +17,12 @@ How a document is indexed (layout 2, migration 0002; ADR 0006)
     * SQLite: FTS5 table ``search_fts(title, tags, pinyin, body, keys)``, ``unicode61`` tokenizer,
       ``detail=none`` (no positions: nothing needs them any more), ``rowid`` =
       ``search_document.rank_key``; ``keys`` holds the filter tokens and the marked terms.
-    * PostgreSQL: a narrow table ``search_match(rank_key, tsv)``, ``tsv`` =
+    * PostgreSQL: a narrow table ``search_match(rank_key, tsv, f_…)``, ``tsv`` =
       ``setweight(to_tsvector('simple', title), 'A') || setweight(…tags, 'B') || setweight(…pinyin,
       'C') || to_tsvector('simple', body || keys || marked terms)``, range-partitioned by ``rank_key``
-      into 20 quality tiers (:func:`tier_of`; migration 0004), each with its own GIN index; the wide
-      ``search_document`` row is read only for the page shown. Queries go through
-      ``to_tsquery('simple', …)``, so both sides use the same parser.
+      into 20 quality tiers (:func:`tier_of`; migration 0004), each with its own GIN index; ``f_…``
+      copy the facet columns for facet counts. The wide ``search_document`` row is read only for the
+      page shown. Queries go through ``to_tsquery('simple', …)``, so both sides use the same parser.
 
 The static order: ``rank_key``
     Every document gets :func:`rank_key` = (quality to 0.001, descending; then ``updated_at`` to the
@@ -738,9 +738,6 @@ class PostgresBackend(SearchBackend):
         parts = [f"({text})"] * bool(text) + keys
         return " & ".join(parts) or source_token(query.source)
 
-    def _match(self, query: Query, *, titled: bool = False) -> list[Any]:
-        return [self._tsquery(query, titled=titled)]
-
     # -- writing
     def _next_seq(self, cursor: CursorWrapper, n: int) -> list[int]:
         cursor.execute("SELECT nextval('search_rank_seq') FROM generate_series(1, %s)", [n])
@@ -828,7 +825,7 @@ class PostgresBackend(SearchBackend):
         inner = f"SELECT 1 FROM search_match m WHERE {self.MATCH}" + (" LIMIT %s" if limit else "")
         cursor.execute(
             f"{self.WITH_Q}SELECT count(*) FROM ({inner}) c",
-            [*self._match(query), *([limit] if limit else [])],
+            [self._tsquery(query), *([limit] if limit else [])],
         )
         return int(cursor.fetchone()[0])
 
@@ -910,7 +907,7 @@ class PostgresBackend(SearchBackend):
             f"ELSE ARRAY({general_sql}) END, "
             f"CASE WHEN n > %s THEN ARRAY({titled_sql}) END FROM counted",
             [
-                *self._match(query),
+                self._tsquery(query),
                 COUNT_LIMIT + 1,
                 COUNT_LIMIT,
                 max(SCORE_ALL_UP_TO, RERANK_CANDIDATES),
@@ -962,10 +959,6 @@ class PostgresBackend(SearchBackend):
         rows = cursor.fetchall()
         return {k: float(r) for k, r, _ in rows}, {k: bool(t) for k, _, t in rows}
 
-    def _scored(self, cursor: CursorWrapper, query: Query, keys: list[int]) -> list[tuple[int, float]]:
-        relevance, _ = self._rank(cursor, query, keys)
-        return [(k, relevance.get(k, 0.0)) for k in keys]
-
     def _browse(self, cursor: CursorWrapper, query: Query) -> list[int]:
         return self._first_keys(
             cursor,
@@ -997,7 +990,8 @@ class PostgresBackend(SearchBackend):
             exclude=exclude,
             offset=offset,
         )
-        return self._scored(cursor, query, keys)
+        relevance, _ = self._rank(cursor, query, keys)
+        return [(k, relevance.get(k, 0.0)) for k in keys]
 
     def _fetch(self, cursor: CursorWrapper, keys: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         if not keys:
