@@ -8,7 +8,7 @@ A web-layer module: it may ask ``accounts`` for nothing here — scoping is in t
 # No `from __future__ import annotations`: Django Ninja reads these annotations at run time.
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -93,6 +93,7 @@ class VersionOut(Schema):
     kind: str = Field(alias="blob.kind")
     note: str
     uploaded_at: datetime
+    review: str
     download_url: str = ""
     duplicate_of: list[int] = []
 
@@ -103,6 +104,9 @@ class VersionOut(Schema):
 
 class ResourceDetail(ResourceOut):
     versions: list[VersionOut] = []
+    # Shown to the owner and the reviewers only (empty/false for everyone else).
+    change_under_review: bool = False
+    pending_changes: dict[str, Any] = {}
 
 
 class ResourceIn(Schema):
@@ -206,7 +210,11 @@ class CrossBorderOut(Schema):
 
 def _detail(request: HttpRequest, resource: Resource) -> ResourceDetail:
     detail = ResourceDetail.model_validate(resource)
-    detail.versions = [VersionOut.model_validate(v) for v in selectors.resource_versions(resource=resource)]
+    versions = selectors.resource_versions(actor=request.user, resource=resource)
+    detail.versions = [VersionOut.model_validate(v) for v in versions]
+    if not selectors.sees_pending(request.user, resource):
+        detail.change_under_review = False
+        detail.pending_changes = {}
     return detail
 
 
