@@ -80,6 +80,9 @@ _MAX_TAGS = 20
 # Narrowest first: a change to a later level widens the audience and needs review when published.
 VISIBILITY_ORDER = ("school", "county", "city", "province", "circle", "public")
 MAX_FILENAME = 200
+UNPARSABLE_UPLOAD = (
+    f"上传的表单无法解析：文件名过长或表单格式有误。请把文件名改短（不超过 {MAX_FILENAME} 个字符）后重新上传"
+)
 
 
 # ---------------------------------------------------------------- quality and the search index
