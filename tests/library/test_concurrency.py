@@ -20,7 +20,6 @@ from django.db import connection, connections
 from educloud.accounts.api import User
 from educloud.library import services
 from educloud.library.models import Engagement, Resource
-
 from tests.conftest import SEED
 
 pytestmark = [
@@ -46,7 +45,7 @@ def _in_parallel(jobs: list[Callable[[], Any]]) -> list[BaseException]:
         try:
             barrier.wait()
             job()
-        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

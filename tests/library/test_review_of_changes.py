@@ -67,7 +67,9 @@ def test_the_owner_cannot_approve_and_a_rejection_keeps_the_approved_state(login
     resource = make_resource(status="published", visibility="public")
     teacher = login("teacher")
     teacher.patch(f"/api/v1/library/resources/{resource.pk}", {"title": NEW}, content_type="application/json")
-    own = teacher.post(f"/api/v1/library/resources/{resource.pk}/approve", {}, content_type="application/json")
+    own = teacher.post(
+        f"/api/v1/library/resources/{resource.pk}/approve", {}, content_type="application/json"
+    )
     assert own.status_code == 403
     rejected = login("school_admin").post(
         f"/api/v1/library/resources/{resource.pk}/reject",
@@ -123,7 +125,9 @@ def test_narrowing_the_visibility_applies_at_once(login, make_resource):
 def test_a_new_file_waits_for_review_and_the_approved_file_stays_live(login, make_resource):
     resource = make_resource(status="published", visibility="public")
     teacher = login("teacher")
-    done = teacher.post(f"/api/v1/library/resources/{resource.pk}/versions", {"file": upload("新版.mp4", MP4)})
+    done = teacher.post(
+        f"/api/v1/library/resources/{resource.pk}/versions", {"file": upload("新版.mp4", MP4)}
+    )
     assert done.status_code == 201 and done.json()["review"] == "pending"
     anonymous = Client()
     assert [v["number"] for v in _api(resource, anonymous)["versions"]] == [1]
@@ -156,7 +160,9 @@ def test_a_rejected_file_stays_hidden_even_after_a_later_approval(make_resource)
 
 def test_a_new_cover_waits_for_review(login, make_resource):
     resource = make_resource(status="published", visibility="public")
-    done = login("teacher").post(f"/api/v1/library/resources/{resource.pk}/cover", {"file": upload("c.png", PNG)})
+    done = login("teacher").post(
+        f"/api/v1/library/resources/{resource.pk}/cover", {"file": upload("c.png", PNG)}
+    )
     assert done.status_code == 200 and done.json()["cover_url"] is None
     assert Client().get(f"/library/r/{resource.pk}/cover").status_code == 400  # "该资源没有封面"
     services.resource_approve(actor=user("school_admin"), resource_id=resource.pk)

@@ -93,7 +93,9 @@ def test_a_type_member_that_lies_about_its_size_stops_at_the_cap():
         sniff(io.BytesIO(lying), name="a.docx", zip_limits=ZipLimits(max_member_read=64 * 1024))
 
 
-def test_the_api_refuses_the_crafted_zip_with_a_chinese_message_naming_the_field(login, make_resource, _media):
+def test_the_api_refuses_the_crafted_zip_with_a_chinese_message_naming_the_field(
+    login, make_resource, _media
+):
     resource = make_resource(status="draft")
     teacher = login("teacher")
     response = teacher.post(
@@ -248,11 +250,15 @@ def test_the_page_still_checks_csrf_after_parsing_the_body(make_resource):
         ("a.pdf", PDF, {"subject": "x" * 5000}, "subject", "subject"),
     ],
 )
-def test_bad_upload_forms_are_400_naming_the_field(login, make_resource, filename, data, fields, field, reason):
+def test_bad_upload_forms_are_400_naming_the_field(
+    login, make_resource, filename, data, fields, field, reason
+):
     teacher = login("teacher")
     resource = make_resource(status="draft")
     if field == "file":
-        api = teacher.post(f"/api/v1/library/resources/{resource.pk}/versions", {"file": upload(filename, data)})
+        api = teacher.post(
+            f"/api/v1/library/resources/{resource.pk}/versions", {"file": upload(filename, data)}
+        )
     else:
         api = teacher.patch(
             f"/api/v1/library/resources/{resource.pk}",
@@ -260,7 +266,8 @@ def test_bad_upload_forms_are_400_naming_the_field(login, make_resource, filenam
             content_type="application/json",
         )
     assert api.status_code == 400 and api.json()["field"] == field and reason in api.json()["detail"]
-    values = {"title": "新课件", "type": "courseware", "subject": "math", "stage": "junior", "license": "cc-by"}
+    values = {"title": "新课件", "type": "courseware", "subject": "math", "stage": "junior"}
+    values["license"] = "cc-by"
     before = Resource.objects.count(), Blob.objects.count()
     page = teacher.post("/library/new/", {**values, **fields, "file": upload(filename, data)})
     assert page.status_code == 200 and reason in page.content.decode()
