@@ -202,3 +202,17 @@ def test_changes_before_the_first_approval_still_apply_directly(make_resource):
     services.resource_approve(actor=user("school_admin"), resource_id=resource.pk)
     assert _api(resource)["title"] == NEW
     assert resource.versions.get().review == ResourceVersion.Review.APPROVED
+
+
+def test_a_pending_file_is_not_reported_as_a_duplicate_nor_in_oai(login, make_resource):
+    held = make_resource(status="published", visibility="public")
+    teacher = login("teacher")
+    teacher.post(f"/api/v1/library/resources/{held.pk}/versions", {"file": upload("新版.mp4", MP4)})
+    other = make_resource(data=None, title="同一段视频的另一个条目")
+    body = teacher.post(
+        f"/api/v1/library/resources/{other.pk}/versions", {"file": upload("video.mp4", MP4)}
+    ).json()
+    assert held.pk not in body["duplicate_of"]
+    identifier = f"oai:educloud.local:{held.uid}"
+    record = Client().get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}")
+    assert "video/mp4" not in record.content.decode() and "application/pdf" in record.content.decode()

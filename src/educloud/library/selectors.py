@@ -240,7 +240,7 @@ def blob_duplicates(*, actor: Any, version: ResourceVersion) -> list[Resource]:
     """Other resources, visible to ``actor``, holding a version with the same content."""
     return list(
         visible_resources(actor)
-        .filter(versions__blob_id=version.blob_id)
+        .filter(versions__blob_id=version.blob_id, versions__review=ResourceVersion.Review.APPROVED)
         .exclude(pk=version.resource_id)
         .distinct()[:10]
     )
