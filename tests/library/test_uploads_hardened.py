@@ -77,6 +77,25 @@ def test_too_many_entries_are_refused_from_the_end_record():
     assert sniff(io.BytesIO(many), name="a.zip", zip_limits=ZipLimits(max_entries=30)).kind == "zip"
 
 
+def test_a_zip64_directory_of_65536_entries_is_refused_from_its_end_record():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        for i in range(0x10000):  # one more than a classic end record can count: zip64 records
+            archive.writestr(f"{i}", b"")
+    fileobj = CountingReader(buf.getvalue())
+    with pytest.raises(Rejected, match="声明 65536 个"):
+        sniff(fileobj, name="a.zip")
+    assert fileobj.bytes_read < 100_000  # the end records only, not the 6 MB directory
+
+
+def test_decompression_is_bounded_in_bytes_and_time():
+    types = zip_bytes({CONTENT_TYPES: "<Types>" + "<Default/>" * 20_000 + "</Types>"})  # ~200 KB
+    with pytest.raises(Rejected, match="超过检查上限"):
+        sniff(io.BytesIO(types), name="a.docx", zip_limits=ZipLimits(max_total=100_000))
+    with pytest.raises(Rejected, match="超时"):
+        sniff(io.BytesIO(types), name="a.docx", zip_limits=ZipLimits(time_budget=-1))
+
+
 def test_the_type_member_is_read_only_up_to_its_cap():
     big_types = zip_bytes({CONTENT_TYPES: "<Types>" + "<Default/>" * 20_000 + "</Types>"})  # ~200 KB
     with pytest.raises(Rejected, match="过大"):
