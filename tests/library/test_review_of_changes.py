@@ -48,8 +48,9 @@ def test_a_new_title_and_description_wait_for_review_through_the_api(login, make
     page = Client().get(f"/library/r/{resource.pk}/").content.decode()
     assert OLD in page and NEW not in page and "新的简介" not in page
     assert NEW not in _search_titles("勾股定理课件")
-    # The owner's page shows the held change; the reviewer's inbox lists it.
+    # The owner's pages show the held change; the reviewer's inbox lists it.
     assert NEW in teacher.get(f"/library/r/{resource.pk}/").content.decode()
+    assert "修改待审核" in teacher.get("/library/mine/").content.decode()
     inbox = login("school_admin").get("/library/review/").content.decode()
     assert f"/library/r/{resource.pk}/" in inbox and "已发布资源的修改" in inbox
     # Approval makes it live.
