@@ -148,7 +148,8 @@ def test_downloads_are_scoped(client, login, make_resource):
 
 
 def test_cover_image_must_be_an_image_and_is_served_to_viewers_only(login, make_resource, _media):
-    resource = make_resource(status="published", visibility="circle")
+    # (a published resource's new cover waits for review: see test_review_of_changes)
+    resource = make_resource(status="under_review", visibility="circle")
     teacher = login("teacher")
     refused = teacher.post(f"/api/v1/library/resources/{resource.pk}/cover", {"file": upload("c.png", TXT)})
     assert (
@@ -161,5 +162,6 @@ def test_cover_image_must_be_an_image_and_is_served_to_viewers_only(login, make_
     assert done.status_code == 200 and done.json()["cover_url"].endswith("/cover")
     response = teacher.get(done.json()["cover_url"])
     assert response["Content-Type"] == "image/png" and b"".join(response.streaming_content) == PNG
+    services.resource_approve(actor=user("school_admin"), resource_id=resource.pk)
     assert Client().get(f"/library/r/{resource.pk}/cover").status_code == 403  # anonymous: circle only
     assert 'data-testid="cover"' in teacher.get(f"/library/r/{resource.pk}/").content.decode()

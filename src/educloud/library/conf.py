@@ -1,6 +1,9 @@
 """The library's settings, each read from Django settings first, then the environment.
 
 - ``EDUCLOUD_UPLOAD_MAX_MB`` (default 200): the largest file a user may upload.
+- ``EDUCLOUD_ZIP_MAX_ENTRIES`` (10000), ``EDUCLOUD_ZIP_MAX_RATIO`` (200),
+  ``EDUCLOUD_ZIP_MAX_READ_MB`` (8), ``EDUCLOUD_ZIP_TIME_BUDGET_S`` (10): bounds of the content
+  check of ZIP-based uploads (``sniff.ZipLimits``).
 - ``EDUCLOUD_NODE_ID`` (default ``educloud.local``): this node's OAI repository identifier
   (``oai:<node id>:<uuid>``); give each node its own, e.g. ``cq.educloud.cn``.
 - ``EDUCLOUD_NODE_NAME`` (default 成渝智慧教育云): the OAI ``repositoryName``.
@@ -14,6 +17,8 @@ import os
 
 from django.conf import settings
 
+from educloud.library.sniff import ZipLimits
+
 
 def _get(name: str, default: str) -> str:
     value = getattr(settings, name, None)
@@ -24,6 +29,17 @@ def _get(name: str, default: str) -> str:
 
 def upload_max_bytes() -> int:
     return int(float(_get("EDUCLOUD_UPLOAD_MAX_MB", "200")) * 1024 * 1024)
+
+
+def zip_limits() -> ZipLimits:
+    read = int(float(_get("EDUCLOUD_ZIP_MAX_READ_MB", "8")) * 1024 * 1024)
+    return ZipLimits(
+        max_entries=int(_get("EDUCLOUD_ZIP_MAX_ENTRIES", "10000")),
+        max_ratio=int(_get("EDUCLOUD_ZIP_MAX_RATIO", "200")),
+        max_total=read,
+        max_member_read=min(read, 1 << 20),
+        time_budget=float(_get("EDUCLOUD_ZIP_TIME_BUDGET_S", "10")),
+    )
 
 
 def node_id() -> str:

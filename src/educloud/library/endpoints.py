@@ -8,19 +8,35 @@ A web-layer module: it may ask ``accounts`` for nothing here — scoping is in t
 # No `from __future__ import annotations`: Django Ninja reads these annotations at run time.
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.security import django_auth
+from ninja.security import SessionAuth as _NinjaSessionAuth
 
 from educloud.lib.errors import InvalidInput
 from educloud.library import selectors, services
 from educloud.library.models import Resource, ResourceVersion
 
 router = Router(tags=["library"])
+
+
+class SessionAuth(_NinjaSessionAuth):
+    """Ninja's session auth (same OpenAPI scheme name), whose CSRF check reads the body first: a
+    multipart body Django refuses to parse (a part header over 1 KB, e.g. a 5,000-character file
+    name) becomes a JSON 400 naming ``file`` instead of Django's HTML 400 page."""
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        try:
+            return super().__call__(request)
+        except MultiPartParserError as exc:
+            raise InvalidInput(services.UNPARSABLE_UPLOAD, field="file") from exc
+
+
+django_auth = SessionAuth()
 
 _LIST_PARAMS = {"q", "page", "page_size", *selectors.FACETS}
 
@@ -93,6 +109,7 @@ class VersionOut(Schema):
     kind: str = Field(alias="blob.kind")
     note: str
     uploaded_at: datetime
+    review: str
     download_url: str = ""
     duplicate_of: list[int] = []
 
@@ -103,6 +120,9 @@ class VersionOut(Schema):
 
 class ResourceDetail(ResourceOut):
     versions: list[VersionOut] = []
+    # Shown to the owner and the reviewers only (empty/false for everyone else).
+    change_under_review: bool = False
+    pending_changes: dict[str, Any] = {}
 
 
 class ResourceIn(Schema):
@@ -206,7 +226,11 @@ class CrossBorderOut(Schema):
 
 def _detail(request: HttpRequest, resource: Resource) -> ResourceDetail:
     detail = ResourceDetail.model_validate(resource)
-    detail.versions = [VersionOut.model_validate(v) for v in selectors.resource_versions(resource=resource)]
+    versions = selectors.resource_versions(actor=request.user, resource=resource)
+    detail.versions = [VersionOut.model_validate(v) for v in versions]
+    if not selectors.sees_pending(request.user, resource):
+        detail.change_under_review = False
+        detail.pending_changes = {}
     return detail
 
 

@@ -13,7 +13,11 @@ Identifiers and consistency rules:
 - ``modified_at`` changes on every change that a harvester must see (metadata, lifecycle,
   visibility); it is the OAI datestamp.
 - Lifecycle: draft → under_review → published → withdrawn (rejection sends under_review back to
-  draft). Only ``published`` rows are indexed for search and listed; withdrawn rows stay so that
+  draft). A published resource's changes that widen its audience or replace what it shows
+  (metadata other than a narrower visibility, a new file, a new cover) are held for review
+  (``pending_changes``/``pending_cover``/versions in review ``pending``, ``change_under_review``)
+  while the approved state stays live; narrowing visibility applies at once. Only ``published``
+  rows are indexed for search and listed; withdrawn rows stay so that
   OAI can announce them as deleted (``deletedRecord=persistent``).
 - ``Blob`` holds one file's bytes, found by SHA-256: two uploads with the same content share
   one stored file. A ``ResourceVersion`` points at a blob; versions are never deleted, so an old
@@ -94,6 +98,14 @@ class Resource(models.Model):
     # as a deleted record if withdrawn or narrowed), so harvesters learn to drop their copy.
     oai_exposed = models.BooleanField(default=False)
     review_note = models.CharField(max_length=500, blank=True)
+    # Changes of a published resource held until a reviewer approves them (the row keeps the
+    # approved values, which is what everyone else sees): metadata here, a new cover in
+    # ``pending_cover``, new files as versions in review state "pending".
+    pending_changes = models.JSONField(default=dict, blank=True)
+    pending_cover = models.ForeignKey(
+        "Blob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    change_under_review = models.BooleanField(default=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -140,6 +152,9 @@ class Resource(models.Model):
             models.Index(fields=["school_code", "status"], name="lib_res_school_status"),
             # "My resources" and the review inbox.
             models.Index(fields=["owner", "status"], name="lib_res_owner_status"),
+            models.Index(
+                fields=["status"], condition=Q(change_under_review=True), name="lib_res_change_review"
+            ),
             # OAI-PMH: "records changed in [from, until], in datestamp order" (keyset pagination).
             models.Index(fields=["modified_at", "id"], name="lib_res_oai_datestamp"),
         ]
@@ -184,6 +199,11 @@ class Blob(models.Model):
 
 
 class ResourceVersion(models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已审核"
+        REJECTED = "rejected", "未通过"
+
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="versions")
@@ -193,6 +213,8 @@ class ResourceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Only approved versions are shown to the resource's audience (owner and reviewers see all).
+    review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
 
     class Meta:
         ordering = ["resource", "-number"]

@@ -343,7 +343,8 @@ def _record(parent: ET.Element, resource: Resource, *, record_url: Any, with_met
     add("type", f"{INFO}type/{resource.type}")
     add("type", f"{INFO}stage/{resource.stage}" if resource.stage else "")
     add("type", f"{INFO}grade/{resource.grade}" if resource.grade else "")
-    versions = list(resource.versions.all())  # prefetched by the list verbs
+    # Prefetched by the list verbs; only approved versions (a new file awaits review unseen).
+    versions = [v for v in resource.versions.all() if v.review == v.Review.APPROVED]
     latest = max(versions, key=lambda v: v.number) if versions else None
     add("format", latest.blob.content_type.split(";")[0] if latest else "")
     add("identifier", record_url(resource))

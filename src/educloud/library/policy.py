@@ -7,6 +7,9 @@
 - *Create*: teachers and school admins, at their school.
 - *Edit metadata, upload a version, submit*: the owner (local resources only; remote ones are
   read-only).
+- *Changes of a published resource* that widen its audience or replace what it shows are held
+  until a reviewer approves them (``services.resource_update``); until then only the owner and
+  the reviewers see them (``selectors.sees_pending``). Narrowing the visibility applies at once.
 - *Approve / reject / withdraw*: reviewers — the owner's school admin, or a bureau whose region
   covers the school (``accounts.api.edit_scope``); nobody reviews their own; the owner may withdraw.
 - *Decide an access request*: the owner and the reviewers.

@@ -215,12 +215,22 @@ def resource_suggest(*, actor: Any, prefix: str, limit: int = 8) -> list[str]:
     )
 
 
-def resource_versions(*, resource: Resource) -> QuerySet[ResourceVersion]:
-    return resource.versions.select_related("blob", "uploaded_by").order_by("-number")
+def sees_pending(actor: Any, resource: Resource) -> bool:
+    """Whether ``actor`` sees what awaits review (held changes, unapproved versions): owner, reviewers."""
+    return policy.is_owner(actor, resource) or policy.is_reviewer(actor, resource)
 
 
-def version_get(*, resource: Resource, number: int) -> ResourceVersion:
-    version = resource.versions.select_related("blob").filter(number=number).first()
+def resource_versions(*, actor: Any, resource: Resource) -> QuerySet[ResourceVersion]:
+    """The versions ``actor`` may see, newest first: approved ones only, but all for the owner
+    and the reviewers (who see pending and rejected ones too)."""
+    qs = resource.versions.select_related("blob", "uploaded_by").order_by("-number")
+    if not sees_pending(actor, resource):
+        qs = qs.filter(review=ResourceVersion.Review.APPROVED)
+    return qs
+
+
+def version_get(*, actor: Any, resource: Resource, number: int) -> ResourceVersion:
+    version = resource_versions(actor=actor, resource=resource).filter(number=number).first()
     if version is None:
         raise NotFound(f"资源没有第 {number} 版")
     return version
@@ -230,7 +240,7 @@ def blob_duplicates(*, actor: Any, version: ResourceVersion) -> list[Resource]:
     """Other resources, visible to ``actor``, holding a version with the same content."""
     return list(
         visible_resources(actor)
-        .filter(versions__blob_id=version.blob_id)
+        .filter(versions__blob_id=version.blob_id, versions__review=ResourceVersion.Review.APPROVED)
         .exclude(pk=version.resource_id)
         .distinct()[:10]
     )
@@ -290,7 +300,8 @@ def my_favourites(*, actor: Any) -> list[Resource]:
 
 
 def review_queue(*, actor: Any) -> list[Resource]:
-    """Resources under review that ``actor`` may approve (school admin or bureau in scope)."""
+    """Resources under review, and published ones with changes held for review, that ``actor``
+    may approve (school admin or bureau in scope)."""
     from educloud.accounts.api import edit_scope
 
     scope = edit_scope(actor)
@@ -304,7 +315,10 @@ def review_queue(*, actor: Any) -> list[Resource]:
             | Q(county_code__in=scope.county_codes)
             | Q(school_code__in=scope.school_codes)
         )
-    rows = Resource.objects.filter(q, status=Resource.Status.UNDER_REVIEW).select_related("owner", "school")
+    waiting = Q(status=Resource.Status.UNDER_REVIEW) | Q(
+        status=Resource.Status.PUBLISHED, change_under_review=True
+    )
+    rows = Resource.objects.filter(q, waiting).select_related("owner", "school")
     return [r for r in rows.order_by("modified_at")[:200] if policy.is_reviewer(actor, r)]
 
 

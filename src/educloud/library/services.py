@@ -2,7 +2,16 @@
 engagement events, collections, and the search index entries they imply.
 
 Every service is keyword-only, validates before writing, checks permission (``policy``), and
-runs in one transaction. The search index lives in the same database, so index entries are
+runs in one transaction. Uploads are the exception: the file is checked, hashed and stored
+before that transaction opens (``storage.blob_prepare``), so the transaction only writes rows.
+
+Review of changes: a published resource's changes that widen its audience or replace what it
+shows (metadata other than a narrower visibility, a new file version, a new cover) are held
+(``pending_changes``, ``pending_cover``, versions in review ``pending``) until a reviewer approves
+them; until then everyone but the owner and the reviewers sees the approved state. Narrowing
+the visibility applies at once. See ADR 0003 (2026-12-04).
+
+The search index lives in the same database, so index entries are
 written inside that transaction too (``_index``): a rolled-back change leaves no stale entry.
 
 Quality (the ranking signal handed to search, 0–1), ``resource_quality``:
@@ -18,6 +27,7 @@ Read next: ``policy.py`` (permissions), ``storage.py`` (files), ``selectors.py``
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
@@ -36,7 +46,7 @@ from educloud.library.models import (
     Resource,
     ResourceVersion,
 )
-from educloud.library.storage import blob_store
+from educloud.library.storage import Prepared, blob_discard, blob_prepare, blob_row
 from educloud.schools.api import School
 from educloud.search import api as search_api
 
@@ -67,6 +77,12 @@ EDITABLE_FIELDS = (
     "visibility",
 )
 _MAX_TAGS = 20
+# Narrowest first: a change to a later level widens the audience and needs review when published.
+VISIBILITY_ORDER = ("school", "county", "city", "province", "circle", "public")
+MAX_FILENAME = 200
+UNPARSABLE_UPLOAD = (
+    f"上传的表单无法解析：文件名过长或表单格式有误。请把文件名改短（不超过 {MAX_FILENAME} 个字符）后重新上传"
+)
 
 
 # ---------------------------------------------------------------- quality and the search index
@@ -226,6 +242,16 @@ def _check_consistency(resource: Resource) -> None:
 # ---------------------------------------------------------------- resources and their lifecycle
 
 
+def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned metadata of a new resource; InvalidInput names the first bad field."""
+    missing = [n for n in ("title", "type", "subject", "stage", "license") if not fields.get(n)]
+    if missing:
+        raise InvalidInput(f"缺少必填项：{missing[0]}", field=missing[0])
+    values = _clean({"visibility": Resource.Visibility.SCHOOL, **fields})
+    _check_consistency(Resource(**values))
+    return values
+
+
 @transaction.atomic
 def resource_create(*, actor: Any, school_code: str | None = None, **fields: Any) -> Resource:
     """A new draft owned by ``actor`` at one of the schools where they teach or administer."""
@@ -241,11 +267,7 @@ def resource_create(*, actor: Any, school_code: str | None = None, **fields: Any
     else:
         school_obj = schools[0]
     school = School.objects.select_related("county").get(pk=school_obj.pk)  # type: ignore[attr-defined]
-    missing = [n for n in ("title", "type", "subject", "stage", "license") if not fields.get(n)]
-    if missing:
-        raise InvalidInput(f"缺少必填项：{missing[0]}", field=missing[0])
-    fields.setdefault("visibility", Resource.Visibility.SCHOOL)
-    values = _clean(fields)
+    values = _new_values(fields)
     now = timezone.now()
     resource = Resource(
         owner=actor,
@@ -266,6 +288,10 @@ def resource_create(*, actor: Any, school_code: str | None = None, **fields: Any
 
 @transaction.atomic
 def resource_update(*, actor: Any, resource_id: int, changes: dict[str, Any]) -> Resource:
+    """Change metadata. On a published resource only narrowing the visibility applies at once;
+    every other change is held in ``pending_changes`` for a reviewer (``resource_approve``) and
+    the approved values stay what everyone else sees. Setting a field back to its approved value
+    drops the held change."""
     _require_login(actor)
     resource = _locked(resource_id)
     _require_local(resource)
@@ -274,13 +300,52 @@ def resource_update(*, actor: Any, resource_id: int, changes: dict[str, Any]) ->
     if resource.status == Resource.Status.WITHDRAWN:
         raise InvalidInput("已撤回的资源不能修改")
     values = _clean(changes)
+    if resource.status != Resource.Status.PUBLISHED:
+        for name, value in values.items():
+            setattr(resource, name, value)
+        _check_consistency(resource)
+        resource.modified_at = timezone.now()
+        resource.save()
+        _index(resource)
+        return resource
+    pending = dict(resource.pending_changes or {})
+    immediate: dict[str, Any] = {}
     for name, value in values.items():
+        narrower = name == "visibility" and _wider(resource.visibility, than=value)
+        if narrower:
+            immediate[name] = value
+            pending.pop(name, None)
+        elif value == getattr(resource, name):
+            pending.pop(name, None)
+        else:
+            pending[name] = value
+    proposed = copy.copy(resource)
+    for name, value in {**immediate, **pending}.items():
+        setattr(proposed, name, value)
+    _check_consistency(proposed)
+    for name, value in immediate.items():
         setattr(resource, name, value)
     _check_consistency(resource)
-    resource.modified_at = timezone.now()
+    resource.pending_changes = pending
+    _flag_change(resource)
+    if immediate:
+        resource.modified_at = timezone.now()  # harvesters must see the narrower audience
     resource.save()
     _index(resource)
     return resource
+
+
+def _wider(level: str, *, than: str) -> bool:
+    return VISIBILITY_ORDER.index(level) > VISIBILITY_ORDER.index(than)
+
+
+def _flag_change(resource: Resource) -> None:
+    """Set ``change_under_review`` from what is held (metadata, cover, pending file versions)."""
+    resource.change_under_review = resource.status == Resource.Status.PUBLISHED and (
+        bool(resource.pending_changes)
+        or resource.pending_cover_id is not None
+        or resource.versions.filter(review=ResourceVersion.Review.PENDING).exists()
+    )
 
 
 @transaction.atomic
@@ -308,35 +373,60 @@ def _review(actor: Any, resource_id: int) -> Resource:
     _require_local(resource)
     if not policy.is_reviewer(actor, resource):
         raise PermissionDenied("只有资源所属学校的管理员或辖区教育行政部门可以审核（不能审核自己的资源）")
-    if resource.status != Resource.Status.UNDER_REVIEW:
-        raise InvalidInput(f"该资源不在审核中（当前状态：{resource.get_status_display()}）", field="status")
+    changed = resource.status == Resource.Status.PUBLISHED and resource.change_under_review
+    if resource.status != Resource.Status.UNDER_REVIEW and not changed:
+        raise InvalidInput(
+            f"该资源不在审核中，也没有待审核的修改（当前状态：{resource.get_status_display()}）",
+            field="status",
+        )
     return resource
 
 
 @transaction.atomic
 def resource_approve(*, actor: Any, resource_id: int, note: str = "") -> Resource:
+    """Publish a resource under review, or make a published resource's held changes live."""
     resource = _review(actor, resource_id)
     now = timezone.now()
+    if resource.status == Resource.Status.PUBLISHED:
+        for name, value in (resource.pending_changes or {}).items():
+            setattr(resource, name, value)
+        if resource.pending_cover_id is not None:
+            resource.cover_id = resource.pending_cover_id
+        _check_consistency(resource)
+        resource.pending_changes = {}
+        resource.pending_cover = None
+        resource.change_under_review = False
     resource.status = Resource.Status.PUBLISHED
     resource.published_at = resource.published_at or now
     resource.modified_at = now
     resource.reviewed_by = actor
     resource.review_note = note.strip()[:500]
-    resource.save(update_fields=["status", "published_at", "modified_at", "reviewed_by", "review_note"])
+    resource.save()
+    resource.versions.filter(review=ResourceVersion.Review.PENDING).update(review=ResourceVersion.Review.APPROVED)
     _index(resource)
     return resource
 
 
 @transaction.atomic
 def resource_reject(*, actor: Any, resource_id: int, note: str) -> Resource:
+    """Send a resource under review back to draft, or drop a published resource's held changes
+    (its new file versions stay, marked "rejected", hidden from its audience)."""
     if not (note or "").strip():
         raise InvalidInput("退回修改时请写明原因", field="note")
     resource = _review(actor, resource_id)
-    resource.status = Resource.Status.DRAFT
-    resource.modified_at = timezone.now()
+    if resource.status == Resource.Status.PUBLISHED:
+        resource.pending_changes = {}
+        resource.pending_cover = None
+        resource.change_under_review = False
+        resource.versions.filter(review=ResourceVersion.Review.PENDING).update(
+            review=ResourceVersion.Review.REJECTED
+        )
+    else:
+        resource.status = Resource.Status.DRAFT
+        resource.modified_at = timezone.now()
     resource.reviewed_by = actor
     resource.review_note = note.strip()[:500]
-    resource.save(update_fields=["status", "modified_at", "reviewed_by", "review_note"])
+    resource.save()
     return resource
 
 
@@ -351,10 +441,11 @@ def resource_withdraw(*, actor: Any, resource_id: int, reason: str = "") -> Reso
     if resource.status not in (Resource.Status.PUBLISHED, Resource.Status.UNDER_REVIEW):
         raise InvalidInput(f"当前状态（{resource.get_status_display()}）不能撤回", field="status")
     resource.status = Resource.Status.WITHDRAWN
+    resource.change_under_review = False
     resource.modified_at = timezone.now()
     if reason.strip():
         resource.review_note = reason.strip()[:500]
-    resource.save(update_fields=["status", "modified_at", "review_note"])
+    resource.save(update_fields=["status", "change_under_review", "modified_at", "review_note"])
     _index(resource)
     return resource
 
@@ -362,34 +453,78 @@ def resource_withdraw(*, actor: Any, resource_id: int, reason: str = "") -> Reso
 # ---------------------------------------------------------------- files
 
 
-@transaction.atomic
+def upload_name(filename: str | None, *, default: str = "file") -> str:
+    """The base name of an uploaded file; InvalidInput (field ``file``) if it is too long."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or default
+    if len(name) > MAX_FILENAME:
+        raise InvalidInput(
+            f"文件名过长（{len(name)} 个字符，上限 {MAX_FILENAME} 个），请改短后重新上传", field="file"
+        )
+    return name
+
+
+def _owned(actor: Any, resource: Resource, refusal: str) -> None:
+    _require_local(resource)
+    if not policy.is_owner(actor, resource):
+        raise PermissionDenied(refusal)
+
+
+def _precheck(actor: Any, resource_id: int, refusal: str) -> None:
+    """The permission checks of an upload, read-only, before its file is read (fail fast)."""
+    _require_login(actor)
+    resource = Resource.objects.filter(pk=resource_id).first()
+    if resource is None:
+        raise NotFound(f"资源 {resource_id} 不存在")
+    _owned(actor, resource, refusal)
+    if resource.status == Resource.Status.WITHDRAWN:
+        raise InvalidInput("已撤回的资源不能修改")
+
+
 def version_upload(
     *, actor: Any, resource_id: int, fileobj: BinaryIO, filename: str, note: str = ""
 ) -> ResourceVersion:
     """Add a file version. Checked by content and size; the same bytes are stored once.
 
-    A rejected upload raises InvalidInput with the reason and leaves no file and no row.
+    The file is checked, hashed and stored *before* the transaction opens (``blob_prepare``);
+    the transaction only writes rows. A new version of a published resource waits for review
+    (its audience keeps the approved version). A rejected upload raises InvalidInput with the
+    reason and leaves no file and no row.
     """
-    _require_login(actor)
+    _precheck(actor, resource_id, "只有资源的上传者可以上传新版本")
+    name = upload_name(filename)
+    prepared = blob_prepare(fileobj, name=name)
+    try:
+        return _version_add(actor=actor, resource_id=resource_id, prepared=prepared, name=name, note=note)
+    except BaseException:
+        blob_discard(prepared)
+        raise
+
+
+@transaction.atomic
+def _version_add(
+    *, actor: Any, resource_id: int, prepared: Prepared, name: str, note: str
+) -> ResourceVersion:
     resource = _locked(resource_id)
-    _require_local(resource)
-    if not policy.is_owner(actor, resource):
-        raise PermissionDenied("只有资源的上传者可以上传新版本")
+    _owned(actor, resource, "只有资源的上传者可以上传新版本")
     if resource.status == Resource.Status.WITHDRAWN:
         raise InvalidInput("已撤回的资源不能上传新版本")
     latest = resource.versions.select_related("blob").order_by("-number").first()
-    name = (filename or "file").replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
-    with blob_store(fileobj, name=name) as (blob, _created):
-        if latest is not None and latest.blob_id == blob.pk:
-            raise InvalidInput("该文件与当前版本内容完全相同（SHA-256 一致），无需重复上传", field="file")
-        version = ResourceVersion.objects.create(
-            resource=resource,
-            number=(latest.number + 1) if latest else 1,
-            blob=blob,
-            filename=name,
-            note=(note or "").strip()[:200],
-            uploaded_by=actor,
-        )
+    if latest is not None and latest.blob.sha256 == prepared.sha256:
+        raise InvalidInput("该文件与当前版本内容完全相同（SHA-256 一致），无需重复上传", field="file")
+    blob, _created = blob_row(prepared)
+    version = ResourceVersion.objects.create(
+        resource=resource,
+        number=(latest.number + 1) if latest else 1,
+        blob=blob,
+        filename=name,
+        note=(note or "").strip()[:200],
+        uploaded_by=actor,
+        review=ResourceVersion.Review.PENDING,
+    )
+    if resource.status == Resource.Status.PUBLISHED:
+        resource.change_under_review = True
+        resource.save(update_fields=["change_under_review"])
+    else:
         resource.modified_at = timezone.now()
         resource.save(update_fields=["modified_at"])
     return version
@@ -398,34 +533,70 @@ def version_upload(
 COVER_KINDS = ("png", "jpeg")
 
 
-@transaction.atomic
+def _cover_prepare(fileobj: BinaryIO, filename: str | None) -> Prepared:
+    prepared = blob_prepare(fileobj, name=upload_name(filename, default="cover"))
+    if prepared.kind not in COVER_KINDS:
+        blob_discard(prepared)
+        raise InvalidInput(f"封面必须是 PNG 或 JPEG 图片（该文件内容是 {prepared.kind}）", field="cover")
+    return prepared
+
+
 def resource_cover_set(*, actor: Any, resource_id: int, fileobj: BinaryIO, filename: str) -> Resource:
-    """Set the cover image (PNG or JPEG by content); the same checks and dedupe as versions."""
-    _require_login(actor)
+    """Set the cover image (PNG or JPEG by content); the same checks and dedupe as versions.
+
+    On a published resource the new cover waits for review (``pending_cover``).
+    """
+    _precheck(actor, resource_id, "只有资源的上传者可以设置封面")
+    prepared = _cover_prepare(fileobj, filename)
+    try:
+        return _cover_apply(actor=actor, resource_id=resource_id, prepared=prepared)
+    except BaseException:
+        blob_discard(prepared)
+        raise
+
+
+@transaction.atomic
+def _cover_apply(*, actor: Any, resource_id: int, prepared: Prepared) -> Resource:
     resource = _locked(resource_id)
-    _require_local(resource)
-    if not policy.is_owner(actor, resource):
-        raise PermissionDenied("只有资源的上传者可以设置封面")
-    name = (filename or "cover").replace("\\", "/").rsplit("/", 1)[-1][:200] or "cover"
-    with blob_store(fileobj, name=name) as (blob, _created):
-        if blob.kind not in COVER_KINDS:
-            raise InvalidInput(f"封面必须是 PNG 或 JPEG 图片（该文件内容是 {blob.kind}）", field="cover")
+    _owned(actor, resource, "只有资源的上传者可以设置封面")
+    blob, _created = blob_row(prepared)
+    if resource.status == Resource.Status.PUBLISHED:
+        resource.pending_cover = blob
+        resource.change_under_review = True
+        resource.save(update_fields=["pending_cover", "change_under_review"])
+    else:
         resource.cover = blob
         resource.modified_at = timezone.now()
         resource.save(update_fields=["cover", "modified_at"])
     return resource
 
 
-@transaction.atomic
 def resource_create_with_file(*, actor: Any, fileobj: BinaryIO, filename: str, **fields: Any) -> Resource:
-    """A new draft and its first version together: if the file is refused, no draft remains."""
+    """A new draft and its first version together: if the file is refused, no draft remains.
+
+    The files are checked and stored first, outside any transaction; then one transaction
+    writes the draft, its version and its cover.
+    """
     cover = fields.pop("cover", None)
-    resource = resource_create(actor=actor, **fields)
-    version_upload(actor=actor, resource_id=resource.pk, fileobj=fileobj, filename=filename)
-    if cover is not None:
-        resource = resource_cover_set(
-            actor=actor, resource_id=resource.pk, fileobj=cover, filename=getattr(cover, "name", "cover")
-        )
+    _require_login(actor)
+    if not policy.authoring_schools(actor):
+        raise PermissionDenied("只有教师和学校管理员可以上传资源")
+    _new_values({k: v for k, v in fields.items() if k != "school_code"})  # metadata first: fail fast
+    name = upload_name(filename)
+    prepared: list[Prepared] = []
+    try:
+        prepared.append(blob_prepare(fileobj, name=name))
+        if cover is not None:
+            prepared.append(_cover_prepare(cover, getattr(cover, "name", None)))
+        with transaction.atomic():
+            resource = resource_create(actor=actor, **fields)
+            _version_add(actor=actor, resource_id=resource.pk, prepared=prepared[0], name=name, note="")
+            if len(prepared) > 1:
+                resource = _cover_apply(actor=actor, resource_id=resource.pk, prepared=prepared[1])
+    except BaseException:
+        for item in prepared:
+            blob_discard(item)
+        raise
     return resource
 
 
@@ -519,7 +690,10 @@ def resource_rate(*, actor: Any, resource_id: int, value: int, review: str = "")
         raise InvalidInput("评分应为 1 到 5 的整数", field="value")
     if len(review or "") > 1000:
         raise InvalidInput("评价不能超过 1000 字", field="review")
-    resource = _visible(actor, resource_id)
+    _visible(actor, resource_id)
+    # Lock the resource row: concurrent ratings of one resource run one after another, so each
+    # sees the previous one's event and counter (a user's second rating replaces the first).
+    resource = _locked(resource_id)
     if resource.status != Resource.Status.PUBLISHED:
         raise InvalidInput("只能评价已发布的资源")
     previous = (

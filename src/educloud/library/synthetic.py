@@ -525,21 +525,36 @@ def demo_library_seed(*, seed: int, n_resources: int = 2100, n_events: int = 100
             continue
         kind = _FILE_FOR_TYPE[r.type]
         blob, name = blobs[kind]
+        review = ResourceVersion.Review.PENDING if r.status == "draft" else ResourceVersion.Review.APPROVED
         if rng.random() < 0.1:  # an earlier version, kept reachable
             old_blob, old_name = blobs["md"] if kind != "md" else blobs["pdf"]
             versions.append(
                 ResourceVersion(
-                    resource=r, number=1, blob=old_blob, filename=old_name, note="初稿", uploaded_by=r.owner
+                    resource=r,
+                    number=1,
+                    blob=old_blob,
+                    filename=old_name,
+                    note="初稿",
+                    uploaded_by=r.owner,
+                    review=review,
                 )
             )
             versions.append(
                 ResourceVersion(
-                    resource=r, number=2, blob=blob, filename=name, note="修订版", uploaded_by=r.owner
+                    resource=r,
+                    number=2,
+                    blob=blob,
+                    filename=name,
+                    note="修订版",
+                    uploaded_by=r.owner,
+                    review=review,
                 )
             )
         else:
             versions.append(
-                ResourceVersion(resource=r, number=1, blob=blob, filename=name, uploaded_by=r.owner)
+                ResourceVersion(
+                    resource=r, number=1, blob=blob, filename=name, uploaded_by=r.owner, review=review
+                )
             )
     ResourceVersion.objects.bulk_create(versions, batch_size=2000)
     for collection in collections:

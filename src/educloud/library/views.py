@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -118,8 +120,11 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
         return _error_page(request, exc)
     if resource.status == Resource.Status.PUBLISHED:
         services.resource_view_record(actor=request.user, resource=resource)
-    versions = list(selectors.resource_versions(resource=resource))
-    current = versions[0] if versions else None
+    versions = list(selectors.resource_versions(actor=request.user, resource=resource))
+    approved = [v for v in versions if v.review == ResourceVersion.Review.APPROVED]
+    # What the audience sees: the newest approved version (a draft's owner previews its newest).
+    current = approved[0] if approved else (versions[0] if versions else None)
+    sees_pending = selectors.sees_pending(request.user, resource)
     return render(
         request,
         "library/resource.html",
@@ -132,6 +137,11 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
             "state": selectors.engagement_state(actor=request.user, resource=resource),
             "is_owner": policy.is_owner(request.user, resource),
             "is_reviewer": policy.is_reviewer(request.user, resource),
+            "sees_pending": sees_pending,
+            "pending": _pending_rows(resource) if sees_pending else [],
+            "pending_versions": [v for v in versions if v.review == ResourceVersion.Review.PENDING]
+            if sees_pending and resource.status == Resource.Status.PUBLISHED
+            else [],
             "collections": resource.collections.all(),
             "my_collections": (
                 Collection.objects.filter(curated_by=request.user) if request.user.is_authenticated else []
@@ -139,6 +149,45 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
             **_vocab_context(),
         },
     )
+
+
+_FIELD_LABELS = {
+    "title": "标题",
+    "description": "简介",
+    "type": "类型",
+    "subject": "学科",
+    "stage": "学段",
+    "grade": "年级",
+    "edition": "教材版本",
+    "tags": "知识点标签",
+    "language": "语言",
+    "license": "许可",
+    "visibility": "可见范围",
+}
+
+
+def _pending_rows(resource: Resource) -> list[tuple[str, str]]:
+    """(label, proposed value) of each change held for review, for the owner and the reviewers."""
+    names = {
+        "type": vocab.TYPES,
+        "subject": vocab.SUBJECTS,
+        "stage": vocab.STAGES,
+        "grade": vocab.GRADES,
+        "edition": vocab.EDITIONS,
+        "language": vocab.LANGUAGES,
+        "license": vocab.LICENSES,
+        "visibility": dict(Resource.Visibility.choices),
+    }
+    rows = []
+    for name, value in (resource.pending_changes or {}).items():
+        if name == "tags":
+            shown = "，".join(value or [])
+        else:
+            shown = names.get(name, {}).get(value, value) if name in names else str(value)
+        rows.append((_FIELD_LABELS.get(name, name), shown or "（空）"))
+    if resource.pending_cover_id is not None:
+        rows.append(("封面", "新的封面图片"))
+    return rows
 
 
 def _stream(version: ResourceVersion, first: int, last: int):  # type: ignore[no-untyped-def]
@@ -179,7 +228,7 @@ def download(request: HttpRequest, resource_id: int, number: int) -> HttpRespons
     """A version's file; honours ``Range`` (206/416). ``?inline=1`` for previews."""
     try:
         resource = selectors.resource_get(actor=request.user, resource_id=resource_id)
-        version = selectors.version_get(resource=resource, number=number)
+        version = selectors.version_get(actor=request.user, resource=resource, number=number)
     except DomainError as exc:
         return _error_page(request, exc)
     blob = version.blob
@@ -217,18 +266,45 @@ def download(request: HttpRequest, resource_id: int, number: int) -> HttpRespons
     return response
 
 
+def _unparsable_upload(request: HttpRequest) -> bool:
+    """Parse the form's body; True if Django refuses it (a part header over 1 KB, e.g. a
+    5,000-character file name). The upload views are ``csrf_exempt`` so that this check comes
+    first (the CSRF middleware would read the body and answer a bare 400 page);
+    ``_csrf_refusal`` then runs the CSRF check itself."""
+    try:
+        request.FILES  # noqa: B018 (parses the body)
+    except MultiPartParserError:
+        return True
+    return False
+
+
+def _csrf_check_target(request: HttpRequest) -> None:  # a view that is not csrf_exempt
+    return None
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
+    return CsrfViewMiddleware(_csrf_check_target).process_view(request, _csrf_check_target, (), {})
+
+
 def _form_values(request: HttpRequest) -> dict[str, Any]:
     values: dict[str, Any] = {k: request.POST.get(k, "") for k in _FORM_FIELDS if k in request.POST}
     return values
 
 
+@csrf_exempt  # checked in the view, after the body is parsed: see _unparsable_upload
 @login_required
 @require_http_methods(["GET", "POST"])
-def resource_new(request: HttpRequest) -> HttpResponse:
+def resource_new(request: HttpRequest) -> HttpResponseBase:
     schools = policy.authoring_schools(request.user)
     if not schools:
         return _error_page(request, PermissionDenied("只有教师和学校管理员可以上传资源"))
     values: dict[str, Any] = {"visibility": "school", "license": "cc-by-nc-sa", "language": "zh"}
+    if request.method == "POST" and _unparsable_upload(request):
+        messages.error(request, services.UNPARSABLE_UPLOAD)
+        context = {"values": values, "resource": None, **_vocab_context()}
+        return render(request, "library/form.html", context, status=400)
+    if request.method == "POST" and (refusal := _csrf_refusal(request)) is not None:
+        return refusal
     if request.method == "POST":
         values = _form_values(request)
         upload = request.FILES.get("file")
@@ -250,17 +326,26 @@ def resource_new(request: HttpRequest) -> HttpResponse:
     return render(request, "library/form.html", {"values": values, "resource": None, **_vocab_context()})
 
 
+@csrf_exempt  # checked in the view, after the body is parsed: see _unparsable_upload
 @login_required
 @require_http_methods(["GET", "POST"])
-def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
+def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     try:
         resource = selectors.resource_get(actor=request.user, resource_id=resource_id)
         if not policy.is_owner(request.user, resource) or resource.is_remote:
             raise PermissionDenied("只有资源的上传者可以修改资源")
     except DomainError as exc:
         return _error_page(request, exc)
+    # The form shows what the owner proposed: approved values with any held change on top.
     values: dict[str, Any] = {k: getattr(resource, k) for k in _FORM_FIELDS}
-    values["tags"] = "，".join(resource.tags or [])
+    values.update(resource.pending_changes or {})
+    values["tags"] = "，".join(values.get("tags") or [])
+    if request.method == "POST" and _unparsable_upload(request):
+        messages.error(request, services.UNPARSABLE_UPLOAD)
+        context = {"values": values, "resource": resource, **_vocab_context()}
+        return render(request, "library/form.html", context, status=400)
+    if request.method == "POST" and (refusal := _csrf_refusal(request)) is not None:
+        return refusal
     if request.method == "POST":
         values = _form_values(request)
         try:
@@ -284,7 +369,13 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
                 return _error_page(request, exc)
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已保存")
+            resource.refresh_from_db()
+            if resource.change_under_review:
+                messages.success(
+                    request, "已保存。已发布资源的修改需经审核，通过前访问者仍看到审核通过的版本。"
+                )
+            else:
+                messages.success(request, "已保存")
             return redirect("library:resource", resource_id=resource.pk)
     return render(request, "library/form.html", {"values": values, "resource": resource, **_vocab_context()})
 
