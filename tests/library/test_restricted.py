@@ -115,7 +115,8 @@ def test_access_request_workflow_shows_no_title_until_granted(make_resource):
     outsider = _as("jintang_bureau")
     page = outsider.get(f"/library/r/{resource.pk}/").content.decode()
     assert "申请访问" in page and f"/library/r/{resource.pk}/request/" in page  # the link-holder may ask
-    assert Client().get(f"/library/r/{resource.pk}/").content.decode().count("申请访问") == 1  # login hint only
+    anonymous = Client().get(f"/library/r/{resource.pk}/").content.decode()
+    assert anonymous.count("申请访问") == 1  # the login hint only, no form
 
     made = outsider.post(
         f"/api/v1/library/resources/{resource.pk}/access-requests", {"message": "教研"},

@@ -146,7 +146,7 @@ def test_visibility_scopes_browse_search_and_detail_alike(make_resource, visibil
             r.pk for r in selectors.resource_browse(actor=actor, filters={"grade": "g8"}, page_size=100).items
         ]
         assert not _searchable(resource, username), username
-        with pytest.raises(NotFound, match="^资源不存在或无权查看$"):  # the answer for a missing id
+        with pytest.raises(NotFound, match=r"^资源不存在或无权查看$"):  # the answer for a missing id
             selectors.resource_get(actor=actor, resource_id=resource.pk)
 
 
