@@ -7,6 +7,8 @@ port, and drives Chromium through it. Skipped (with the reason) only when Chromi
 
 from __future__ import annotations
 
+import pytest
+
 from educloud.accounts.api import DEMO_PASSWORD
 from tests.browser import BROWSER_MARKS
 
@@ -122,3 +124,29 @@ def test_replaced_inline_handlers_still_work(server, browser):
     page.get_by_role("button", name="打印").click()  # data-print
     assert page.evaluate("window.__printed") is True
     assert page.evaluate("window.__cspViolations") == [] and console == []
+
+
+def test_add_to_the_collection_chosen_in_the_select(server, browser):
+    page, console = _signed_in(browser, server, "joint_office")  # curates several demo collections
+
+    def members(add_url: str) -> set[int]:  # /library/collections/<id>/add/ -> the API's list
+        collection_id = add_url.strip("/").split("/")[-2]
+        rows = page.request.get(f"{server}/api/v1/library/collections/{collection_id}/resources").json()
+        return {r["id"] for r in rows}
+
+    listed = page.request.get(server + "/api/v1/library/resources?page_size=50").json()["items"]
+    for resource in listed:
+        page.goto(f"{server}/library/r/{resource['id']}/")
+        form = page.locator("form[data-action-from-select]")
+        if form.locator("select option").count() < 2:
+            continue
+        target = form.locator("select option").last.get_attribute("value")
+        if resource["id"] in members(target):
+            continue
+        form.locator("select").select_option(target)
+        form.get_by_role("button", name="加入").click()
+        page.wait_for_load_state("networkidle")
+        assert resource["id"] in members(target)  # posted to the chosen collection, not the first
+        assert page.evaluate("window.__cspViolations") == [] and console == []
+        return
+    pytest.fail("no published resource offered two collections to add to")
