@@ -113,7 +113,7 @@ def test_create_submit_approve_through_the_api(login):
 def test_access_request_and_decision_through_the_api(login, make_resource):
     resource = make_resource(status="published", visibility="county")
     outsider = login("jintang_bureau")
-    assert outsider.get(f"/api/v1/library/resources/{resource.pk}").status_code == 403
+    assert outsider.get(f"/api/v1/library/resources/{resource.pk}").status_code == 404
     made = outsider.post(
         f"/api/v1/library/resources/{resource.pk}/access-requests",
         {"message": "学习"},

@@ -66,12 +66,16 @@ def test_teacher_uploads_admin_approves_everyone_finds_it(server, browser, tmp_p
     # Anonymous: suggestions while typing, then the search finds it and the preview shows.
     page.goto(server + "/library/")
     page.get_by_label("检索词").fill("太阳系")
-    page.wait_for_function("document.querySelectorAll('#suggestions option').length > 0", timeout=10_000)
+    # wait_for_function predicates are functions: Playwright evals expression strings in the page,
+    # which the site's Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#suggestions option').length > 0", timeout=10_000
+    )
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="永川区六年级科学《太阳系》挂图（浏览器测试）").click()
     assert page.get_by_test_id("preview-image").is_visible()
     page.wait_for_function(
-        "(() => { const i = document.querySelector('[data-testid=preview-image]'); return i.complete; })()"
+        "() => document.querySelector('[data-testid=preview-image]').complete"
     )
     loaded = page.evaluate("document.querySelector('[data-testid=preview-image]').naturalWidth")
     assert loaded == 48  # the PNG was served (by content type and range-capable download)
@@ -87,7 +91,7 @@ def test_demo_micro_lecture_plays(server, browser):
     video = page.get_by_test_id("preview-video")
     video.wait_for()
     page.wait_for_function(
-        "document.querySelector('[data-testid=preview-video]').readyState >= 1", timeout=10_000
+        "() => document.querySelector('[data-testid=preview-video]').readyState >= 1", timeout=10_000
     )
     duration = page.evaluate("document.querySelector('[data-testid=preview-video]').duration")
     assert 5.5 < duration < 6.5
@@ -97,7 +101,7 @@ def test_demo_micro_lecture_plays(server, browser):
         " v.muted = true; return v.play(); })()"
     )
     page.wait_for_function(
-        "document.querySelector('[data-testid=preview-video]').currentTime > 0.5", timeout=10_000
+        "() => document.querySelector('[data-testid=preview-video]').currentTime > 0.5", timeout=10_000
     )
 
 

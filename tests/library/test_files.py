@@ -142,7 +142,7 @@ def test_downloads_honour_ranges(client, make_resource):
 
 def test_downloads_are_scoped(client, login, make_resource):
     resource = make_resource(status="published", visibility="school", license="school_only")
-    assert client.get(f"/library/r/{resource.pk}/v/1/file").status_code == 403
+    assert client.get(f"/library/r/{resource.pk}/v/1/file").status_code == 404  # as if it did not exist
     assert login("student").get(f"/library/r/{resource.pk}/v/1/file").status_code == 200
     assert login("student").get(f"/library/r/{resource.pk}/v/9/file").status_code == 404
 
@@ -163,5 +163,5 @@ def test_cover_image_must_be_an_image_and_is_served_to_viewers_only(login, make_
     response = teacher.get(done.json()["cover_url"])
     assert response["Content-Type"] == "image/png" and b"".join(response.streaming_content) == PNG
     services.resource_approve(actor=user("school_admin"), resource_id=resource.pk)
-    assert Client().get(f"/library/r/{resource.pk}/cover").status_code == 403  # anonymous: circle only
+    assert Client().get(f"/library/r/{resource.pk}/cover").status_code == 404  # anonymous: circle only
     assert 'data-testid="cover"' in teacher.get(f"/library/r/{resource.pk}/").content.decode()

@@ -19,7 +19,7 @@ from ninja.security import SessionAuth as _NinjaSessionAuth
 
 from educloud.lib.errors import InvalidInput
 from educloud.library import selectors, services
-from educloud.library.models import Resource, ResourceVersion
+from educloud.library.models import AccessRequest, Resource, ResourceVersion
 
 router = Router(tags=["library"])
 
@@ -170,7 +170,9 @@ class DecisionIn(Schema):
 class AccessRequestOut(Schema):
     id: int
     resource_id: int
-    resource_title: str = Field(alias="resource.title")
+    resource_title: str | None = Field(
+        None, description="资源标题；申请人尚无权查看该资源时（如申请待处理）为空，不泄露受限资源的信息"
+    )
     requester_id: int
     message: str
     status: str
@@ -178,6 +180,10 @@ class AccessRequestOut(Schema):
     decided_at: datetime | None
     reason: str
     created_at: datetime
+
+    @staticmethod
+    def resolve_resource_title(obj: AccessRequest, context: dict[str, Any]) -> str | None:
+        return selectors.resource_title_for(actor=context["request"].user, resource=obj.resource)
 
 
 class RatingIn(Schema):

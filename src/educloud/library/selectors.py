@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek, TruncYear
 
-from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
+from educloud.lib.errors import InvalidInput, NotFound
 from educloud.library import policy, vocab
 from educloud.library.models import (
     AccessRequest,
@@ -96,27 +96,27 @@ def can_view(user: Any, resource: Resource) -> bool:
     return Resource.objects.filter(pk=resource.pk).filter(policy.keys_q(viewer_keys(user))).exists()
 
 
+# One answer for "no such resource" and "not yours to see", with one status (404): ids are
+# sequential, so any difference — a 403, a title, the visibility level — would let anyone walk the
+# ids and learn what exists and what it is called. Nothing of a resource leaves its scope.
+NOT_VISIBLE = "资源不存在或无权查看"
+
+
 def resource_get(*, actor: Any, resource_id: int) -> Resource:
+    """The resource if ``actor`` may see it; otherwise ``NotFound(NOT_VISIBLE)``, the same as for
+    an id that does not exist."""
     resource = (
         Resource.objects.select_related("school", "owner", "harvest_source").filter(pk=resource_id).first()
     )
-    if resource is None:
-        raise NotFound(f"资源 {resource_id} 不存在")
-    if not can_view(actor, resource):
-        if resource.status != Resource.Status.PUBLISHED:
-            raise NotFound(f"资源 {resource_id} 不存在")
-        raise PermissionDenied(f"该资源仅限{resource.get_visibility_display()}范围内可见，可以申请访问")
+    if resource is None or not can_view(actor, resource):
+        raise NotFound(NOT_VISIBLE)
     return resource
 
 
-def resource_stub(*, resource_id: int) -> Resource | None:
-    """A published resource's title and school only, to offer an access request to outsiders."""
-    return (
-        Resource.objects.select_related("school")
-        .only("id", "title", "visibility", "status", "school__name", "school_code")
-        .filter(pk=resource_id, status=Resource.Status.PUBLISHED)
-        .first()
-    )
+def resource_title_for(*, actor: Any, resource: Resource) -> str | None:
+    """The title, when ``actor`` may see the resource; ``None`` otherwise (e.g. the requester of a
+    pending access request, who must not learn a title by requesting)."""
+    return resource.title if can_view(actor, resource) else None
 
 
 def _page_bounds(page: int, page_size: int) -> tuple[int, int]:

@@ -605,13 +605,20 @@ def resource_create_with_file(*, actor: Any, fileobj: BinaryIO, filename: str, *
 
 @transaction.atomic
 def access_request_create(*, actor: Any, resource_id: int, message: str = "") -> AccessRequest:
-    from educloud.library.selectors import can_view
+    from educloud.library.selectors import NOT_VISIBLE, can_view
 
     _require_login(actor)
-    resource = _locked(resource_id)
+    try:
+        resource = _locked(resource_id)
+    except NotFound:
+        raise NotFound(NOT_VISIBLE) from None
+    visible = can_view(actor, resource)
     if resource.status != Resource.Status.PUBLISHED:
+        # Someone else's draft is "not there" for the requester (selectors.resource_get's answer).
+        if not visible:
+            raise NotFound(NOT_VISIBLE)
         raise InvalidInput("只能申请访问已发布的资源")
-    if can_view(actor, resource):
+    if visible:
         raise InvalidInput("您已经可以访问该资源，无需申请")
     if AccessRequest.objects.filter(
         requester=actor, resource=resource, status=AccessRequest.Status.PENDING

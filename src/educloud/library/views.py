@@ -22,7 +22,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
+from educloud.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from educloud.lib.pages import error_page as _error_page
 from educloud.library import oai, policy, selectors, services, vocab
 from educloud.library.models import Collection, Resource, ResourceVersion
@@ -113,9 +113,10 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
     try:
         resource = selectors.resource_get(actor=request.user, resource_id=resource_id)
-    except PermissionDenied as exc:
-        stub = selectors.resource_stub(resource_id=resource_id)
-        return render(request, "library/restricted.html", {"stub": stub, "message": exc.message}, status=403)
+    except NotFound:
+        # One page, nothing of the resource on it, for a missing id and for one outside the caller's
+        # scope (selectors.resource_get); a signed-in user sent a link may still ask for access.
+        return render(request, "library/restricted.html", {"resource_id": resource_id}, status=404)
     except DomainError as exc:
         return _error_page(request, exc)
     if resource.status == Resource.Status.PUBLISHED:
@@ -263,6 +264,8 @@ def download(request: HttpRequest, resource_id: int, number: int) -> HttpRespons
         response["X-Frame-Options"] = "SAMEORIGIN"  # the PDF/text preview is an <iframe> on our own page
         if blob.kind != "pdf":  # Chromium's PDF viewer does not run in a sandboxed frame
             response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        else:  # nor under the site's policy (object-src 'none', frame-ancestors 'none'): framing rule only
+            response["Content-Security-Policy"] = "frame-ancestors 'self'"
     return response
 
 
@@ -484,7 +487,11 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
         "library/requests.html",
         {
             "incoming": selectors.access_requests_incoming(actor=request.user),
-            "outgoing": selectors.access_requests_outgoing(actor=request.user),
+            # The requester sees a title only once they may see the resource (usually: approved).
+            "outgoing": [
+                (a, selectors.resource_title_for(actor=request.user, resource=a.resource))
+                for a in selectors.access_requests_outgoing(actor=request.user)
+            ],
         },
     )
 

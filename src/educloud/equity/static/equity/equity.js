@@ -1,7 +1,9 @@
 // Charts of the equity pages. Data comes from json_script tags (never JS built from data).
+// ECharts renders tooltip strings as HTML: names (school names are edited by schools) go through esc().
 (function () {
   "use strict";
   if (typeof echarts === "undefined") { return; }
+  var esc = echarts.format.encodeHTML;
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
   function chart(id) { var el = document.getElementById(id); if (!el) { return null; } var c = echarts.init(el); window.addEventListener("resize", function () { c.resize(); }); return c; }
   var COLORS = { pass: "#0b6e4f", near: "#d97706", fail: "#b91c1c", no_data: "#9ca3af" };
@@ -10,7 +12,7 @@
   var points = data("equity-map-data"), map = points && chart("equity-map");
   if (map) {
     map.setOption({
-      tooltip: { formatter: function (p) { var d = p.data; return d.name + "（" + d.province + "）<br>" + STATUS[d.status] + "<br>达标学校 " + d.n_passing + " / " + d.n_schools; } },
+      tooltip: { formatter: function (p) { var d = p.data; return esc(d.name) + "（" + esc(d.province) + "）<br>" + STATUS[d.status] + "<br>达标学校 " + d.n_passing + " / " + d.n_schools; } },
       legend: { top: 0 },
       grid: { left: 40, right: 10, top: 30, bottom: 30 },
       xAxis: { type: "value", scale: true, name: "经度" }, yAxis: { type: "value", scale: true, name: "纬度" },
@@ -95,7 +97,7 @@
   var dea = data("dea-chart-data"), deaChart = dea && chart("dea-chart");
   if (deaChart) {
     deaChart.setOption({
-      tooltip: { formatter: function (p) { return p.data.name + "<br>生均经费 " + p.data.value[0].toFixed(0) + " 元<br>效率 " + p.data.value[1]; } },
+      tooltip: { formatter: function (p) { return esc(p.data.name) + "<br>生均经费 " + p.data.value[0].toFixed(0) + " 元<br>效率 " + p.data.value[1]; } },
       grid: { left: 60, right: 20, top: 20, bottom: 40 },
       xAxis: { type: "value", name: "生均经费（元）", scale: true }, yAxis: { type: "value", name: "效率", max: 1 },
       series: [{ type: "scatter", data: dea, itemStyle: { color: "#0b6e4f" } }]

@@ -1,6 +1,10 @@
 // Charts of the learning pages, drawn with ECharts from data the server put in <script type="application/json">.
+// ECharts renders tooltip strings as HTML: every name in them (knowledge points are imported by bureaus,
+// pseudonyms by schools) goes through esc() first. Canvas labels are drawn as text and need no escaping.
 (function () {
   "use strict";
+  if (!window.echarts) return;
+  var esc = echarts.format.encodeHTML;
   function data(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -22,7 +26,7 @@
         formatter: function (p) {
           if (p.dataType !== "node") return "";
           var d = p.data;
-          return d.name + "（" + d.code + "）" + (d.p === null ? "" : "<br>掌握概率 " + pct(d.p) + "，作答 " + d.n + " 次");
+          return esc(d.name) + "（" + esc(d.code) + "）" + (d.p === null ? "" : "<br>掌握概率 " + pct(d.p) + "，作答 " + d.n + " 次");
         }
       },
       series: [{
@@ -43,7 +47,7 @@
     heatEl.style.height = Math.max(360, 28 * heat.points.length + 120) + "px";
     var h = echarts.init(heatEl);
     h.setOption({
-      tooltip: { formatter: function (p) { return heat.students[p.data[0]] + " · " + heat.points[p.data[1]] + "：" + pct(p.data[2]); } },
+      tooltip: { formatter: function (p) { return esc(heat.students[p.data[0]]) + " · " + esc(heat.points[p.data[1]]) + "：" + pct(p.data[2]); } },
       grid: { left: 140, right: 20, top: 10, bottom: 90 },
       xAxis: { type: "category", data: heat.students, axisLabel: { rotate: 60, fontSize: 10 } },
       yAxis: { type: "category", data: heat.points, inverse: true },

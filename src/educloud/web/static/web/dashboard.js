@@ -1,5 +1,6 @@
 // Home dashboard: scatter map of the circle's member counties, from their seat coordinates.
-// Data comes from a json_script tag (no inline JS built from data: XSS-safe).
+// Data comes from a json_script tag (no inline JS built from data); ECharts renders tooltip strings
+// as HTML, so names go through echarts.format.encodeHTML first.
 (function () {
   "use strict";
   var el = document.getElementById("circle-map");
@@ -11,7 +12,7 @@
   var colors = { "重庆市": "#c2410c", "四川省": "#0b6e4f" };
   var chart = echarts.init(el);
   chart.setOption({
-    tooltip: { formatter: function (p) { return p.data.name + "<br>学校 " + p.data.value[2] + (p.data.partial ? "（部分纳入）" : ""); } },
+    tooltip: { formatter: function (p) { return echarts.format.encodeHTML(p.data.name) + "<br>学校 " + p.data.value[2] + (p.data.partial ? "（部分纳入）" : ""); } },
     legend: { top: 0 },
     grid: { left: 40, right: 10, top: 30, bottom: 30 },
     xAxis: { type: "value", scale: true, name: "经度", axisLabel: { formatter: "{value}°" } },
