@@ -94,8 +94,8 @@ def test_widening_the_visibility_waits_for_review(login, make_resource):
         f"/api/v1/library/resources/{resource.pk}", {"visibility": "public"}, content_type="application/json"
     ).json()
     assert changed["visibility"] == "school" and changed["pending_changes"] == {"visibility": "public"}
-    assert Client().get(f"/api/v1/library/resources/{resource.pk}").status_code == 403
-    assert Client().get(f"/library/r/{resource.pk}/").status_code == 403
+    assert Client().get(f"/api/v1/library/resources/{resource.pk}").status_code == 404
+    assert Client().get(f"/library/r/{resource.pk}/").status_code == 404
     services.resource_approve(actor=user("school_admin"), resource_id=resource.pk)
     assert _api(resource)["visibility"] == "public"
 
@@ -108,7 +108,7 @@ def test_narrowing_the_visibility_applies_at_once(login, make_resource):
         f"/api/v1/library/resources/{resource.pk}", {"visibility": "county"}, content_type="application/json"
     ).json()
     assert changed["visibility"] == "county" and changed["pending_changes"] == {"title": NEW}
-    assert Client().get(f"/api/v1/library/resources/{resource.pk}").status_code == 403
+    assert Client().get(f"/api/v1/library/resources/{resource.pk}").status_code == 404
     # A held widening is dropped by a later narrowing; setting a field back drops its held change.
     teacher.patch(
         f"/api/v1/library/resources/{resource.pk}", {"visibility": "public"}, content_type="application/json"
@@ -182,7 +182,7 @@ def test_the_edit_page_holds_changes_and_the_review_page_approves_them(login, ma
     resource.refresh_from_db()
     assert resource.title == OLD and resource.visibility == "school" and resource.change_under_review
     assert resource.pending_changes == {"title": NEW, "visibility": "public"}
-    assert Client().get(f"/library/r/{resource.pk}/").status_code == 403  # still school only
+    assert Client().get(f"/library/r/{resource.pk}/").status_code == 404  # still school only
     # The form shows what the owner proposed, so saving it again keeps the held change.
     assert NEW in teacher.get(f"/library/r/{resource.pk}/edit/").content.decode()
     reviewer = login("school_admin")
