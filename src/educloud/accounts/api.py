@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from educloud.accounts.hashers import HashingBusy
+from educloud.accounts.login_limits import LoginRetry, login_retry_after
 from educloud.accounts.models import (
     PersonalDataAccess,
     Role,
@@ -24,6 +26,8 @@ from educloud.accounts.synthetic import (
 __all__ = [
     "DEMO_PASSWORD",
     "DemoAccount",
+    "HashingBusy",
+    "LoginRetry",
     "PeopleReport",
     "PersonalDataAccess",
     "Role",
@@ -34,6 +38,7 @@ __all__ = [
     "access_log",
     "demo_people_seed",
     "edit_scope",
+    "login_retry_after",
     "personal_data_access_log",
     "roles_of",
     "student_count",
