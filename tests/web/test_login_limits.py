@@ -47,7 +47,8 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(settings: Any) -> No
     settings.EDUCLOUD_TRUSTED_PROXY_COUNT = 0
     client = Client()
     for i in range(4):
-        assert _login(client, "jintang_bureau", "wrong", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code == 200
+        response = _login(client, "jintang_bureau", "wrong", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+        assert response.status_code == 200
     response = _login(client, "jintang_bureau", DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="10.0.0.99")
     assert response.status_code == 302  # four failures: not locked yet, and the right password works
     for i in range(5):
