@@ -7,7 +7,7 @@ is Django's Argon2 hasher whose ``verify`` and ``encode`` (the latter also runs 
 usernames, to keep timing even) first take a slot of a process-wide semaphore:
 
 - ``EDUCLOUD_HASH_CONCURRENCY`` slots (default 2: the machine's cores; more only adds memory);
-- a request that finds no free slot within ``EDUCLOUD_HASH_WAIT_SECONDS`` (default 3) gets
+- a request that finds no free slot within ``EDUCLOUD_HASH_WAIT_SECONDS`` (default 5) gets
   :class:`HashingBusy`, which the login page answers with 503 "登录繁忙，请稍后再试" and the LRS
   with a JSON 503, both with ``Retry-After``: a flood waits a bounded time and is then turned away
   instead of queueing without end.
@@ -58,7 +58,7 @@ class _Slots:
 
     def run(self, work: Any, *args: Any) -> Any:
         semaphore = self.semaphore()
-        wait = float(getattr(settings, "EDUCLOUD_HASH_WAIT_SECONDS", 3.0))
+        wait = float(getattr(settings, "EDUCLOUD_HASH_WAIT_SECONDS", 5.0))
         if not semaphore.acquire(timeout=max(0.0, wait)):
             raise HashingBusy("登录繁忙，请稍后再试")
         try:

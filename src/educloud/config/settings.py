@@ -162,7 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 EDUCLOUD_HASH_CONCURRENCY = env.int("EDUCLOUD_HASH_CONCURRENCY", default=2)
-EDUCLOUD_HASH_WAIT_SECONDS = env.float("EDUCLOUD_HASH_WAIT_SECONDS", default=3.0)
+EDUCLOUD_HASH_WAIT_SECONDS = env.float("EDUCLOUD_HASH_WAIT_SECONDS", default=5.0)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
