@@ -109,3 +109,22 @@ def test_login_is_answered_busy_when_no_hashing_slot_comes_free(settings: Any) -
     assert response.status_code == 503 and int(response["Retry-After"]) > 0
     assert "登录繁忙，请稍后再试" in response.content.decode()
     assert _login(Client(), "yongchuan_bureau", DEMO_PASSWORD).status_code == 302
+
+
+def test_a_browser_that_logged_in_before_is_not_shut_out_by_the_account_limit(settings: Any) -> None:
+    owner = Client()
+    assert _login(owner, "jintang_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.50").status_code == 302
+    assert owner.cookies["educloud_device"]["httponly"]
+    owner.post("/logout/")
+    # Someone elsewhere exhausts the account's budget from many addresses.
+    for i in range(settings.EDUCLOUD_LOGIN_ACCOUNT_FAILURE_LIMIT):
+        _login(Client(), "jintang_bureau", "wrong", REMOTE_ADDR=f"198.51.100.{i + 1}")
+    assert _login(Client(), "jintang_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.51").status_code == 429
+    # The owner's browser still gets in; a forged or foreign cookie does not help.
+    assert _login(owner, "jintang_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.50").status_code == 302
+    forged = Client()
+    forged.cookies["educloud_device"] = owner.cookies["educloud_device"].value + "x"
+    assert _login(forged, "jintang_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.52").status_code == 429
+    other = Client()
+    assert _login(other, "yongchuan_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.53").status_code == 302
+    assert _login(other, "jintang_bureau", DEMO_PASSWORD, REMOTE_ADDR="192.0.2.53").status_code == 429

@@ -14,20 +14,39 @@ guessing. Two more rules, counted in the cache (``lib.throttle``) on every faile
   usernames within the same window is refused (password spraying). A school behind one NAT address
   shares this budget; 50 wrong passwords in 15 minutes is far above its normal rate.
 
+The account rule does not apply to a browser that has logged in to that account before: a
+successful login leaves a signed "known device" cookie (:func:`device_cookie_value`, 90 days,
+HttpOnly) naming hashes of the last few usernames; with it, the owner is only subject to axes and the
+address rule, so someone elsewhere who exhausts the account's budget does not lock its owner out.
+
 The login view asks :func:`login_retry_after` before checking a password and answers 429 with
 ``Retry-After``; :func:`on_login_failed` (connected to Django's ``user_login_failed``) counts.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 
 from educloud.lib import throttle
 from educloud.lib.client_address import client_address
 
-__all__ = ["LoginRetry", "login_retry_after", "on_login_failed"]
+__all__ = [
+    "DEVICE_COOKIE",
+    "DEVICE_COOKIE_MAX_AGE",
+    "LoginRetry",
+    "device_cookie_value",
+    "login_retry_after",
+    "on_login_failed",
+]
+
+DEVICE_COOKIE = "educloud_device"
+DEVICE_COOKIE_MAX_AGE = 90 * 24 * 3600
+_DEVICE_SALT = "educloud.accounts.login_limits.device"
+_DEVICE_NAMES = 5  # a shared classroom computer: the last few accounts
 
 
 class LoginRetry:
@@ -59,9 +78,34 @@ def _account(username: str) -> str:
     return username.strip().casefold()
 
 
-def login_retry_after(*, address: str, username: str) -> LoginRetry:
-    """How long a login for ``username`` from ``address`` must wait (falsy: go ahead)."""
-    if username.strip():
+def _account_tag(username: str) -> str:
+    return hashlib.sha256(_account(username).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _device_tags(cookie: str | None) -> list[str]:
+    if not cookie:
+        return []
+    try:
+        tags = signing.loads(cookie, salt=_DEVICE_SALT, max_age=DEVICE_COOKIE_MAX_AGE)
+    except signing.BadSignature:
+        return []
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
+
+
+def device_cookie_value(*, username: str, cookie: str | None) -> str:
+    """The known-device cookie after ``username`` logged in on a browser that sent ``cookie``."""
+    tag = _account_tag(username)
+    tags = [tag, *[t for t in _device_tags(cookie) if t != tag]][:_DEVICE_NAMES]
+    return signing.dumps(tags, salt=_DEVICE_SALT)
+
+
+def login_retry_after(*, address: str, username: str, device_cookie: str | None = None) -> LoginRetry:
+    """How long a login for ``username`` from ``address`` must wait (falsy: go ahead).
+
+    ``device_cookie`` is the request's known-device cookie: a browser that logged in to this
+    account before is exempt from the account rule (not from axes or the address rule).
+    """
+    if username.strip() and _account_tag(username) not in _device_tags(device_cookie):
         seconds = throttle.retry_after(account_rule(), _account(username))
         if seconds:
             return LoginRetry(seconds, "该账户近期密码错误次数过多，已暂停登录")

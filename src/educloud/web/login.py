@@ -1,7 +1,8 @@
 """The login page's refusals: axes' lockout, the account/address limits, and "busy".
 
 :class:`LoginView` is Django's login view that first asks ``accounts`` whether this username or
-address must wait (429 with ``Retry-After``), and answers 503 "登录繁忙，请稍后再试" when every
+address must wait (429 with ``Retry-After``), leaves the known-device cookie after a successful
+login (``accounts.login_limits``), and answers 503 "登录繁忙，请稍后再试" when every
 password-hashing slot stayed taken (``accounts.hashers``). :func:`login_locked_out` is axes'
 lockout answer (``AXES_LOCKOUT_CALLABLE``): the same page, saying when to try again.
 """
@@ -17,7 +18,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from educloud.accounts.api import HashingBusy, login_retry_after
+from educloud.accounts.api import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE,
+    HashingBusy,
+    device_cookie_value,
+    login_retry_after,
+)
 from educloud.lib.client_address import client_address
 
 
@@ -51,10 +58,29 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        wait = login_retry_after(address=client_address(request), username=request.POST.get("username", ""))
+        wait = login_retry_after(
+            address=client_address(request),
+            username=request.POST.get("username", ""),
+            device_cookie=request.COOKIES.get(DEVICE_COOKIE),
+        )
         if wait:
             return _refusal(request, status=429, seconds=wait.seconds, reason=wait.reason)
         try:
             return super().post(request, *args, **kwargs)
         except HashingBusy as exc:
             return _refusal(request, status=503, seconds=exc.retry_after, reason="登录繁忙，请稍后再试")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # Remember this browser for this account: the account-wide limit will not shut it out.
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device_cookie_value(
+                username=form.get_user().get_username(), cookie=self.request.COOKIES.get(DEVICE_COOKIE)
+            ),
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+        return response
