@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from educloud.accounts.hashers import HashingBusy
+from educloud.accounts.login_limits import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE,
+    LoginRetry,
+    device_cookie_value,
+    login_retry_after,
+)
 from educloud.accounts.models import (
     PersonalDataAccess,
     Role,
@@ -23,7 +31,11 @@ from educloud.accounts.synthetic import (
 
 __all__ = [
     "DEMO_PASSWORD",
+    "DEVICE_COOKIE",
+    "DEVICE_COOKIE_MAX_AGE",
     "DemoAccount",
+    "HashingBusy",
+    "LoginRetry",
     "PeopleReport",
     "PersonalDataAccess",
     "Role",
@@ -33,7 +45,9 @@ __all__ = [
     "User",
     "access_log",
     "demo_people_seed",
+    "device_cookie_value",
     "edit_scope",
+    "login_retry_after",
     "personal_data_access_log",
     "roles_of",
     "student_count",

@@ -11,8 +11,11 @@ Everything a deployment changes comes from environment variables:
   ``EDUCLOUD_SECURE`` (true behind an HTTPS proxy: secure cookies, HSTS, SSL redirect).
 - ``EDUCLOUD_DB_POOL`` (default true on PostgreSQL): a psycopg connection pool per process
   (``EDUCLOUD_DB_POOL_MAX`` connections, default 8); false falls back to ``EDUCLOUD_CONN_MAX_AGE``.
-- ``REDIS_URL``: when set, Redis is the cache (shared by several workers); otherwise a
-  local-memory cache.
+- ``REDIS_URL``: when set, Redis is the cache (shared by several workers: login and xAPI
+  failure counters live there); otherwise a local-memory cache.
+- ``EDUCLOUD_TRUSTED_PROXY_COUNT`` (default 0): how many reverse proxies stand in front; only then
+  is ``X-Forwarded-For`` believed (``lib/client_address.py``). Login and hashing limits: see the
+  ``EDUCLOUD_LOGIN_*``, ``EDUCLOUD_LRS_AUTH_*`` and ``EDUCLOUD_HASH_*`` lines below.
 
 Read next: ``config/urls.py`` (what is mounted where), ``docs/decisions/0001-stack.md``.
 """
@@ -148,8 +151,10 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2 (~100 MB per hash) with at most EDUCLOUD_HASH_CONCURRENCY hashes at once per process;
+# a request that waits longer than EDUCLOUD_HASH_WAIT_SECONDS for a slot is answered 503 (accounts.hashers).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "educloud.accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,17 +163,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+EDUCLOUD_HASH_CONCURRENCY = env.int("EDUCLOUD_HASH_CONCURRENCY", default=2)
+EDUCLOUD_HASH_WAIT_SECONDS = env.float("EDUCLOUD_HASH_WAIT_SECONDS", default=5.0)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
-# Wrong-password lockout (django-axes): 5 failures lock the username (from that address) for 15 minutes.
+# Client addresses (lib/client_address.py): X-Forwarded-For is believed only behind this many
+# reverse proxies (0: use the TCP peer's address; the README's nginx recipe sets 1).
+EDUCLOUD_TRUSTED_PROXY_COUNT = env.int("EDUCLOUD_TRUSTED_PROXY_COUNT", default=0)
+
+# Wrong-password lockout (django-axes): 5 failures lock the username from that address for 15
+# minutes. Accounts and addresses have their own limits on top (accounts/login_limits.py, ADR 0010):
+# a username that collects EDUCLOUD_LOGIN_ACCOUNT_FAILURE_LIMIT failures from any addresses within
+# EDUCLOUD_LOGIN_ACCOUNT_WINDOW_MINUTES waits for the rest of that window, and so does an address
+# with EDUCLOUD_LOGIN_ADDRESS_FAILURE_LIMIT failures over any usernames.
 AXES_FAILURE_LIMIT = env.int("EDUCLOUD_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("EDUCLOUD_LOGIN_COOLOFF_MINUTES", default=15))
-# Lock a username per client address: blocks guessing without letting anyone lock others out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "web/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "educloud.lib.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "educloud.web.login.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
+EDUCLOUD_LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("EDUCLOUD_LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+EDUCLOUD_LOGIN_ACCOUNT_WINDOW_MINUTES = env.int("EDUCLOUD_LOGIN_ACCOUNT_WINDOW_MINUTES", default=15)
+EDUCLOUD_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("EDUCLOUD_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+# xAPI Basic auth with a wrong secret (lrs/auth.py): per client address and per client key.
+EDUCLOUD_LRS_AUTH_FAILURE_LIMIT = env.int("EDUCLOUD_LRS_AUTH_FAILURE_LIMIT", default=20)
+EDUCLOUD_LRS_AUTH_WINDOW_MINUTES = env.int("EDUCLOUD_LRS_AUTH_WINDOW_MINUTES", default=5)
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"

@@ -29,3 +29,23 @@ class PayloadTooLarge(XAPIError):
     """Communication 3.2: the request (Statements, document or attachments) exceeds the LRS's limit."""
 
     status_code = 413
+
+
+class TooManyRequests(XAPIError):
+    """Too many failed authentications from this address or for this key (``Retry-After``)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(XAPIError):
+    """No password-hashing slot came free in time (``Retry-After``)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

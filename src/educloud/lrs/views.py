@@ -31,6 +31,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from educloud.accounts.api import personal_data_access_log
+from educloud.lib.client_address import client_address
 from educloud.lib.errors import DomainError
 from educloud.lrs import documents as docs
 from educloud.lrs.auth import client_authenticate
@@ -82,7 +83,7 @@ _CORS_ALLOW_HEADERS = (
     "Accept-Language, X-Requested-With"
 )
 _CORS_EXPOSE_HEADERS = (
-    "ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, WWW-Authenticate, "
+    "ETag, Last-Modified, Cache-Control, Content-Type, Content-Length, WWW-Authenticate, Retry-After, "
     "X-Experience-API-Version, X-Experience-API-Consistent-Through"
 )
 _METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
@@ -236,7 +237,9 @@ def _xapi(
                 response["Allow"] = allowed
                 return _cors(request, response)
             if not public:
-                client = client_authenticate(xreq.headers.get("authorization"))
+                client = client_authenticate(
+                    xreq.headers.get("authorization"), address=client_address(request)
+                )
                 if client is None:
                     raise Unauthorized("authentication required: HTTP Basic with a client key and secret")
                 xreq.client = client
@@ -246,6 +249,8 @@ def _xapi(
             response = _error(exc.status_code, exc.message, getattr(exc, "path", None))
             if exc.status_code == 401:
                 response["WWW-Authenticate"] = 'Basic realm="educloud xAPI"'
+            if getattr(exc, "retry_after", None):  # 429/503 from the authentication limits
+                response["Retry-After"] = str(exc.retry_after)
         except DomainError as exc:
             response = _error(exc.status_code, exc.message, exc.field)
         except Exception:

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from educloud.web import views
+from educloud.web.login import LoginView
 
 app_name = "web"
 
@@ -13,6 +14,6 @@ urlpatterns = [
     path("schools/<str:code>/", views.school_detail, name="school"),
     path("schools/<str:code>/edit/", views.school_edit, name="school_edit"),
     path("schools/<str:code>/students/", views.school_students, name="school_students"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -50,5 +50,8 @@ class Command(BaseCommand):
             host=host,
             port=port,
             log_level="info",
+            # The demo has no proxy in front: take the TCP peer's address, never X-Forwarded-For
+            # (uvicorn believes it from 127.0.0.1 by default; lib/client_address.py decides instead).
+            proxy_headers=False,
             workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
         )
