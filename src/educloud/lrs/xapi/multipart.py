@@ -13,9 +13,8 @@
 * :func:`verify_signatures` - every attachment with usageType
   ``http://adlnet.gov/expapi/attachments/signature`` must have contentType
   ``application/octet-stream`` and come with its data: a JWS that
-  :func:`.signature.verify_signed_statement` accepts. Signature verification against
-  an ``x5c`` certificate uses the ``cryptography`` package when importable and a
-  standard-library RSA (PKCS#1 v1.5) fallback otherwise; see :mod:`.signature`.
+  :func:`.signature.verify_signed_statement` accepts (verified against an ``x5c``
+  certificate with the ``cryptography`` package; see :mod:`.signature`).
 * :func:`parse_statement_request` - all of the above for one PUT/POST body.
 * :func:`build_multipart` - the response format for ``attachments=true``.
 """
