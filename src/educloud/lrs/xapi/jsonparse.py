@@ -3,6 +3,12 @@
 xAPI forbids repeating a property inside an object (Data 2.2.s2.b2) and all strings
 are UTF-8 (Communication 1.4). Python's ``json`` silently keeps the last duplicate and
 accepts ``NaN``/``Infinity``; :func:`parse_json` refuses both.
+
+Nesting is bounded: JSON nested more than :data:`MAX_JSON_DEPTH` levels (objects and arrays)
+is refused, whatever its size. ``json`` itself recurses per level and raises ``RecursionError``
+near 1,000 levels, and everything downstream (validation, comparison, copying, encoding) walks
+the structure recursively; with this bound none of it can run out of stack. An xAPI Statement
+needs at most ~10 levels; the rest of the budget is for extension values and documents.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import json
 from typing import Any
 
 from .errors import XAPIValidationError
+
+MAX_JSON_DEPTH = 64
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -26,13 +34,42 @@ def _reject_constant(name: str) -> Any:
     raise XAPIValidationError("", f"{name} is not valid JSON")
 
 
-def parse_json(data: bytes | str) -> Any:
-    """Parse JSON text (bytes are decoded as UTF-8); raise ``XAPIValidationError``."""
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if ``value`` (parsed JSON: dicts, lists, scalars) nests objects/arrays more than
+    ``limit`` levels deep (``{}`` and ``[]`` are one level, a scalar none). Iterative, level by
+    level, so it never recurses itself; stops as soon as the limit is passed."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+    return False
+
+
+def _too_deep(limit: int) -> XAPIValidationError:
+    return XAPIValidationError("", f"JSON nested more than {limit} levels deep is not accepted")
+
+
+def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON text (bytes are decoded as UTF-8); raise ``XAPIValidationError`` for malformed
+    text, duplicate keys, ``NaN``/``Infinity`` and nesting deeper than ``max_depth``."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
     except UnicodeDecodeError as exc:
         raise XAPIValidationError("", f"body is not valid UTF-8: {exc}") from None
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        value = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise XAPIValidationError("", f"malformed JSON: {exc}") from None
+    except RecursionError:  # ~1,000 levels: json's C scanner recurses per level
+        raise _too_deep(max_depth) from None
+    if json_depth_exceeds(value, max_depth):
+        raise _too_deep(max_depth)
+    return value
