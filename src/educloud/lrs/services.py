@@ -66,6 +66,7 @@ from educloud.schools.api import School
 
 Kind = StatementKey.Kind
 INTERNAL_CLIENT_KEY = "educloud-internal"
+_STORE_ATTEMPTS = 5
 
 # --------------------------------------------------------------------------- clients
 
@@ -376,13 +377,17 @@ def statements_store(
     ``statements`` come from ``parse_statement_request`` / ``validate_statements`` (already valid).
     Raises ``Conflict`` (409), ``Forbidden`` (403) or ``XAPIValidationError`` (400).
     """
-    for attempt in range(2):
+    stored_at = stored_at or timezone.now()
+    for attempt in range(_STORE_ATTEMPTS):
         try:
-            return _statements_store(client, statements, attachments or {}, stored_at or timezone.now())
+            return _statements_store(client, statements, attachments or {}, stored_at)
         except IntegrityError:
-            # A concurrent request stored one of these ids first: the retry sees it and answers
-            # 204/409 by the comparison rules. A second failure is a real error.
-            if attempt:
+            # A concurrent request committed one of these ids after our existence check (on
+            # PostgreSQL our insert waited for it on the unique index). The batch was rolled back
+            # whole; the retry sees that Statement and answers by the comparison rules (same: no-op,
+            # different: 409). Each failure means another id of the batch got stored meanwhile, so
+            # a few attempts suffice; beyond that it is not a race but a real error.
+            if attempt == _STORE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
