@@ -173,3 +173,73 @@ def test_concurrent_batches_sharing_ids_store_each_once(server: Server) -> None:
     for s in shared + own:
         assert len(stored(s["id"])) == 1
 
+
+
+def _row(client_id: int, statement_id: uuid.UUID) -> dict[str, Any]:
+    from django.utils import timezone
+
+    now = timezone.now()
+    return {
+        "statement_id": statement_id, "stored": now, "timestamp": now, "payload": "{}",
+        "verb_id": "http://example.com/verbs/raced", "registration": None, "actor_key": "",
+        "object_activity_id": "", "object_agent_key": "", "ref_target": None, "is_voiding": False,
+        "voided": False, "client_id": client_id, "learner_id": None,
+        "province_code": "", "city_code": "", "county_code": "", "school_code": "",
+    }  # fmt: skip
+
+
+def test_statement_rows_are_copied_in_id_order_so_crossing_batches_cannot_deadlock(db: Any) -> None:
+    """Deterministic form of two batches sharing ids X < Y: A holds X; B copies [Y, X] - in id
+    order it waits on X before taking Y, so A can then take Y and commit, and B fails cleanly
+    (IntegrityError, which the service retries). In batch order B would hold Y while waiting on X,
+    A would wait on Y: a deadlock PostgreSQL breaks by killing one of them (a 500)."""
+    import time
+
+    from django.db import IntegrityError, transaction
+
+    from educloud.lrs import bulk
+    from educloud.lrs.models import Client, Statement
+    from educloud.lrs.services import client_create
+
+    client = committed(lambda: client_create(name="order", circle=True)).client
+    x, y = sorted([uuid.uuid4(), uuid.uuid4()])
+    a_holds_x, outcome = threading.Event(), {}
+
+    def session_b() -> None:
+        a_holds_x.wait(10)
+        try:
+            with transaction.atomic():
+                bulk.insert_statements([_row(client.pk, y), _row(client.pk, x)])
+            outcome["b"] = "stored"
+        except Exception as exc:
+            outcome["b"] = type(exc).__name__
+        finally:
+            connections.close_all()
+
+    def session_a() -> None:
+        try:
+            with transaction.atomic():
+                bulk.insert_statements([_row(client.pk, x)])
+                a_holds_x.set()
+                time.sleep(0.5)  # B is now blocked inside its COPY
+                bulk.insert_statements([_row(client.pk, y)])
+            outcome["a"] = "stored"
+        except Exception as exc:
+            outcome["a"] = type(exc).__name__
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=session_a), threading.Thread(target=session_b)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert outcome == {"a": "stored", "b": IntegrityError.__name__}
+    finally:
+
+        def clean() -> None:
+            Statement.objects.filter(client_id=client.pk).delete()
+            Client.objects.filter(pk=client.pk).delete()
+
+        committed(clean)
