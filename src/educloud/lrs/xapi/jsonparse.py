@@ -1,8 +1,9 @@
 """Strict JSON parsing for request bodies and JSON-valued parameters.
 
 xAPI forbids repeating a property inside an object (Data 2.2.s2.b2) and all strings
-are UTF-8 (Communication 1.4). Python's ``json`` silently keeps the last duplicate and
-accepts ``NaN``/``Infinity``; :func:`parse_json` refuses both.
+are UTF-8 (Communication 1.4). Python's ``json`` silently keeps the last duplicate,
+accepts ``NaN``/``Infinity``, and turns an unpaired surrogate escape (``"\ud800"``) into a
+string no UTF-8 encoder (nor PostgreSQL) accepts; :func:`parse_json` refuses all three.
 
 Nesting is bounded: JSON nested more than :data:`MAX_JSON_DEPTH` levels (objects and arrays)
 is refused, whatever its size. ``json`` itself recurses per level and raises ``RecursionError``
@@ -14,11 +15,13 @@ needs at most ~10 levels; the rest of the budget is for extension values and doc
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import XAPIValidationError
 
 MAX_JSON_DEPTH = 64
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -57,6 +60,12 @@ def _too_deep(limit: int) -> XAPIValidationError:
     return XAPIValidationError("", f"JSON nested more than {limit} levels deep is not accepted")
 
 
+def _not_unicode() -> XAPIValidationError:
+    return XAPIValidationError(
+        "", "a string contains an unpaired UTF-16 surrogate (\\uD800-\\uDFFF), which is not Unicode text"
+    )
+
+
 def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Parse JSON text (bytes are decoded as UTF-8); raise ``XAPIValidationError`` for malformed
     text, duplicate keys, ``NaN``/``Infinity`` and nesting deeper than ``max_depth``."""
@@ -64,6 +73,11 @@ def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
     except UnicodeDecodeError as exc:
         raise XAPIValidationError("", f"body is not valid UTF-8: {exc}") from None
+    if not isinstance(data, bytes | bytearray):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _not_unicode() from None
     try:
         value = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -72,4 +86,9 @@ def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise _too_deep(max_depth) from None
     if json_depth_exceeds(value, max_depth):
         raise _too_deep(max_depth)
+    if _SURROGATE_ESCAPE_RE.search(text):  # rare: then check that the surrogates come in pairs
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise _not_unicode() from None
     return value
