@@ -142,9 +142,7 @@ def test_concurrent_identical_puts_all_answer_204_and_store_once(server: Server)
     assert len(stored(s["id"])) == 1
 
 
-def test_concurrent_puts_of_two_versions_store_one_and_refuse_the_other(
-    server: Server
-) -> None:
+def test_concurrent_puts_of_two_versions_store_one_and_refuse_the_other(server: Server) -> None:
     first = statement()
     failed = {"id": "http://adlnet.gov/expapi/verbs/failed", "display": {"en-US": "failed"}}
     second = {**first, "verb": failed}
@@ -172,7 +170,6 @@ def test_concurrent_batches_sharing_ids_store_each_once(server: Server) -> None:
         assert json.loads(body) == [s["id"] for s in batch]
     for s in shared + own:
         assert len(stored(s["id"])) == 1
-
 
 
 def _row(client_id: int, statement_id: uuid.UUID) -> dict[str, Any]:
