@@ -47,6 +47,7 @@ from educloud.lrs.errors import Conflict, Forbidden
 from educloud.lrs.identity import (
     LearnerInfo,
     Place,
+    accounts_home_page,
     client_authority,
     client_place,
     client_scope,
@@ -480,11 +481,12 @@ def _statements_store(
             if is_voiding and (voiding_client == client.pk or scope_kind == Client.ScopeKind.CIRCLE)
         }
         own_place = client_place(client).as_fields()
+        home = accounts_home_page()
         timestamps: dict[str, datetime] = {}  # clients often send one timestamp for many Statements
         rows = []
         for position in new_positions:
             statement, index = prepared[position], indexes[position]
-            learner = _actor_learner(statement, learners)
+            learner = _actor_learner(statement, learners, home)
             place = (
                 learner.place.as_fields() if learner is not None and learner.place != Place() else own_place
             )
@@ -539,8 +541,10 @@ def _timestamp(text: str, default: datetime, cache: dict[str, datetime]) -> date
     return found
 
 
-def _actor_learner(statement: Mapping[str, Any], learners: Mapping[str, LearnerInfo]) -> LearnerInfo | None:
-    name = platform_account_name(statement.get("actor"))
+def _actor_learner(
+    statement: Mapping[str, Any], learners: Mapping[str, LearnerInfo], home: str
+) -> LearnerInfo | None:
+    name = platform_account_name(statement.get("actor"), home)
     return learners.get(name) if name is not None else None
 
 
