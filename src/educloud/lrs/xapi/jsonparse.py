@@ -66,9 +66,15 @@ def _not_unicode() -> XAPIValidationError:
     )
 
 
-def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+def parse_json(data: bytes | str, *, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
     """Parse JSON text (bytes are decoded as UTF-8); raise ``XAPIValidationError`` for malformed
-    text, duplicate keys, ``NaN``/``Infinity`` and nesting deeper than ``max_depth``."""
+    text, duplicate keys, ``NaN``/``Infinity``, unpaired surrogates and nesting deeper than
+    ``max_depth``.
+
+    ``max_depth=None`` skips the depth walk (~5 ms per 1,000 Statements) for callers that validate
+    the value as Statements at once: the validator bounds the only free-form part, extension values,
+    and descends nowhere else without checking the properties first. Nesting beyond what ``json``
+    can parse (~1,000 levels) is refused either way."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
     except UnicodeDecodeError as exc:
@@ -83,8 +89,8 @@ def parse_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     except json.JSONDecodeError as exc:
         raise XAPIValidationError("", f"malformed JSON: {exc}") from None
     except RecursionError:  # ~1,000 levels: json's C scanner recurses per level
-        raise _too_deep(max_depth) from None
-    if json_depth_exceeds(value, max_depth):
+        raise _too_deep(max_depth or MAX_JSON_DEPTH) from None
+    if max_depth is not None and json_depth_exceeds(value, max_depth):
         raise _too_deep(max_depth)
     if _SURROGATE_ESCAPE_RE.search(text):  # rare: then check that the surrogates come in pairs
         try:
