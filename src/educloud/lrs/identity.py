@@ -128,21 +128,6 @@ def _user_school(user: User) -> Any:
     return None
 
 
-def learner_account_names(agents: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Account names of ``agents`` that are platform learners' accounts (by homePage)."""
-    home = accounts_home_page()
-    names: set[str] = set()
-    for agent in agents:
-        account = agent.get("account") if isinstance(agent, Mapping) else None
-        if (
-            isinstance(account, Mapping)
-            and account.get("homePage") == home
-            and isinstance(account.get("name"), str)
-        ):
-            names.add(account["name"])
-    return names
-
-
 def platform_account_name(agent: Any, home: str | None = None) -> str | None:
     """The account name if ``agent`` is a platform account (``<base>/accounts``), else None."""
     home = home or accounts_home_page()
