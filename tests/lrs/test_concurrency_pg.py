@@ -136,10 +136,11 @@ def stored(statement_id: str) -> list[dict[str, Any]]:
 
 
 def test_concurrent_identical_puts_all_answer_204_and_store_once(server: Server) -> None:
-    s = statement()
-    answers = server.race([("PUT", f"/xapi/statements?statementId={s['id']}", s)] * THREADS)
-    assert Counter(status for status, _ in answers) == {204: THREADS}, answers
-    assert len(stored(s["id"])) == 1
+    for _ in range(3):  # three races: the in-process server collides less often than uvicorn workers
+        s = statement()
+        answers = server.race([("PUT", f"/xapi/statements?statementId={s['id']}", s)] * THREADS)
+        assert Counter(status for status, _ in answers) == {204: THREADS}, answers
+        assert len(stored(s["id"])) == 1
 
 
 def test_concurrent_puts_of_two_versions_store_one_and_refuse_the_other(server: Server) -> None:
