@@ -168,11 +168,11 @@ def test_appendix_d_signed_statement_verifies() -> None:
     assert payload["timestamp"] == "2013-04-01T12:00:00Z"
 
 
-def test_signature_is_checked_against_x5c_with_stdlib_fallback() -> None:
+def test_signature_is_checked_against_x5c() -> None:
     jws = parse_jws(ex.signed_jws())
-    assert verify_jws_signature(jws, use_cryptography=False) is True
+    assert verify_jws_signature(jws) is True
     tampered = ex.signed_jws()[:-4] + "AAAA"
-    assert verify_jws_signature(parse_jws(tampered), use_cryptography=False) is False
+    assert verify_jws_signature(parse_jws(tampered)) is False
     with pytest.raises(SignatureError, match="does not verify"):
         verify_signed_statement(ex.signed_statement(), tampered)
 
@@ -268,3 +268,63 @@ def test_signature_attachment_without_its_jws_part_is_rejected() -> None:
         parse_statement_request(json.dumps(statement).encode(), "application/json")
     with pytest.raises(SignatureError, match="must be sent as a multipart/mixed part"):
         parse_statement_request(body(statement), CONTENT_TYPE)
+
+
+def _certificate_and_key(kind: str) -> tuple[str, object]:
+    """A self-signed certificate (base64 DER, for ``x5c``) and its private key."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "educloud test signer")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode(), key
+
+
+def _sign(header: dict[str, object], payload: bytes, key: object, algorithm: object) -> str:
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def encode(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    signing_input = f"{encode(json.dumps(header).encode())}.{encode(payload)}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), algorithm)  # type: ignore[attr-defined]
+    return f"{signing_input}.{encode(signature)}"
+
+
+@pytest.mark.parametrize("alg", ["RS256", "RS384", "RS512"])
+def test_statements_signed_with_each_rs_algorithm_verify_and_a_wrong_hash_does_not(alg: str) -> None:
+    from cryptography.hazmat.primitives import hashes
+
+    certificate, key = _certificate_and_key("rsa")
+    statement = ex.simple()
+    payload = json.dumps(statement).encode()
+    digest = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}[alg]
+    jws = _sign({"alg": alg, "x5c": [certificate]}, payload, key, digest)
+    assert verify_signed_statement(statement, jws) == statement
+    other = hashes.SHA256() if alg != "RS256" else hashes.SHA512()
+    wrong = _sign({"alg": alg, "x5c": [certificate]}, payload, key, other)  # header says alg, key used other
+    with pytest.raises(SignatureError, match="does not verify"):
+        verify_signed_statement(statement, wrong)
+
+
+def test_a_certificate_without_an_rsa_key_is_rejected() -> None:
+    certificate, _ = _certificate_and_key("ec")
+    jws = _resign({"alg": "RS256", "x5c": [certificate]}, json.dumps(ex.simple()).encode())
+    with pytest.raises(SignatureError, match="not RSA"):
+        verify_signed_statement(ex.simple(), jws)

@@ -7,12 +7,19 @@ from the table's sequence in one query, then Statement rows and key rows are str
 ``COPY ... FROM STDIN``, the COPY text built here in one string (psycopg's ``write_row`` looks up
 a dumper per value: 3-4x slower for these few known column types); lookups by many ids bind one
 array server-side. On SQLite the same functions use ``bulk_create`` / ``filter(__in=...)``.
+
+Errors of the raw cursor are Django's (``connection.wrap_database_errors``): a concurrent request
+that stored the same Statement id first makes the ``COPY`` raise ``django.db.IntegrityError``, which
+the service answers by the xAPI rules after a retry. Statement rows are written in ``statement_id``
+order, whatever the batch order, so two batches sharing ids wait for each other on the unique index
+in the same order instead of deadlocking.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -46,11 +53,16 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _raw_cursor() -> Any:
+@contextmanager
+def _raw_cursor() -> Iterator[Any]:
+    """A psycopg cursor on Django's connection (same transaction) with server-side binding, unlike
+    Django's ClientCursor; database errors are raised as Django's (``IntegrityError`` ...)."""
     import psycopg
 
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)  # server-side binding, unlike Django's ClientCursor
+    with connection.wrap_database_errors:
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            yield cursor
 
 
 def _columns(model: Any, names: Sequence[str]) -> list[str]:
@@ -116,9 +128,10 @@ def insert_statements(rows: Sequence[Mapping[str, Any]]) -> list[int]:
             [len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
+        ordered = sorted(zip(ids, rows, strict=True), key=lambda pair: pair[1]["statement_id"])
         text = "".join(
             f"{seq}\t" + "\t".join([_copy_value(row[name]) for name in STATEMENT_FIELDS]) + "\n"
-            for seq, row in zip(ids, rows, strict=True)
+            for seq, row in ordered
         )
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             copy.write(text.encode())

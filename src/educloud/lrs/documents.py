@@ -10,6 +10,9 @@ resources refuse an unconditional PUT over an existing document (409); the State
 Scope: State and Agent Profile documents are about an Agent, so they follow the Statements' read
 rule (``selectors.readable_q``); Activity Profiles describe an Activity and are shared by all clients.
 A document a client may not read is invisible to it (404 on GET) and may not be overwritten (403).
+Writes (PUT, POST, DELETE) about an agent that is a platform learner outside the client's scope, or
+an unknown platform account, are refused (403) like Statements about them (ADR 0007, amendment
+2026-12-04); agents outside the platform's account namespace are not restricted.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from educloud.lrs.errors import Conflict, Forbidden, PreconditionFailed
-from educloud.lrs.identity import Place, client_place, learner_account_names, learners_by_account
+from educloud.lrs.identity import LearnerInfo, Place, client_place, platform_account_name
 from educloud.lrs.models import ActivityProfile, AgentProfile, Client, State, key_hash
 from educloud.lrs.selectors import readable_q
-from educloud.lrs.services import activity_key, agent_key
+from educloud.lrs.services import activity_key, agent_key, write_scope_check
 from educloud.lrs.xapi import (
     CONFLICT_MESSAGE,
     DocumentError,
@@ -130,12 +133,20 @@ def document_ids(
     return [document_id for document_id, _ in rows], latest
 
 
-def _place(client: Client, address: DocumentAddress) -> Place:
-    if address.agent is not None:
-        learners = learners_by_account(learner_account_names([address.agent]))
-        for learner in learners.values():
-            if learner.place != Place():
-                return learner.place
+def _write_scope(client: Client, address: DocumentAddress) -> LearnerInfo | None:
+    """The platform learner a State / Agent Profile document is about, if any; ``Forbidden`` (403)
+    if that learner is outside a (not circle-wide) client's scope or unknown."""
+    if not _is_placed(address) or address.agent is None:
+        return None
+    name = platform_account_name(address.agent)
+    if name is None:
+        return None
+    return write_scope_check(client, [("agent", name)]).get(name)
+
+
+def _place(client: Client, learner: LearnerInfo | None) -> Place:
+    if learner is not None and learner.place != Place():
+        return learner.place
     return client_place(client)
 
 
@@ -155,6 +166,7 @@ def document_write(
     ``DocumentError`` (400, e.g. merging non-JSON).
     """
     model = _model(address)
+    learner = _write_scope(client, address)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -198,7 +210,7 @@ def document_write(
                 if row is None:
                     extra: dict[str, Any] = {}
                     if _is_placed(address):
-                        extra = _place(client, address).as_fields()
+                        extra = _place(client, learner).as_fields()
                     model.objects.create(client=client, **address.new_row_fields(), **values, **extra)
                 else:
                     for name, value in values.items():
@@ -215,6 +227,7 @@ def document_delete(
     *, client: Client, address: DocumentAddress, if_match: str | None, if_none_match: str | None
 ) -> None:
     """DELETE one document (or, for State without stateId, all matching documents)."""
+    _write_scope(client, address)
     with transaction.atomic():
         if address.document_id is None:
             _visible(client, address).filter(**address.collection_filter()).delete()

@@ -10,7 +10,13 @@ class Conflict(XAPIError):
 
 
 class Forbidden(XAPIError):
+    """403; ``path`` names the offending part of the request (answered as ``field``) when known."""
+
     status_code = 403
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class NotFoundError(XAPIError):

@@ -8,6 +8,9 @@ and where (which school / region) a Statement or document belongs for read scopi
   "name": <Learner.account_name>}}``: a random, stable id - never the username, a name or an email.
 * A Statement's *place* is the school of the platform learner its actor maps to (students and
   teachers have one), otherwise the storing client's own scope.
+* Write scope (ADR 0007, amendment 2026-12-04): a client that is not circle-wide may write
+  Statements and State / Agent Profile documents only about platform learners whose school lies
+  inside its scope. :func:`learner_accounts_in` lists where a Statement names a platform account.
 """
 
 from __future__ import annotations
@@ -74,6 +77,17 @@ def client_place(client: Client) -> Place:
     return Place()
 
 
+def client_scope_label(client: Client) -> str:
+    """``county 500118``, ``school S5001180001``, ``circle``: a client's scope in messages."""
+    if client.school_id is not None:
+        return f"school {client.school.code}"
+    for kind in ("county", "city", "province"):
+        code = getattr(client, f"{kind}_id")
+        if code is not None:
+            return f"{kind} {code}"
+    return "circle"
+
+
 def client_scope(client: Client) -> Scope:
     """What a client may read besides what it stored itself."""
     if client.scope_kind == Client.ScopeKind.CIRCLE:
@@ -114,19 +128,53 @@ def _user_school(user: User) -> Any:
     return None
 
 
-def learner_account_names(agents: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Account names of ``agents`` that are platform learners' accounts (by homePage)."""
+def platform_account_name(agent: Any, home: str | None = None) -> str | None:
+    """The account name if ``agent`` is a platform account (``<base>/accounts``), else None."""
+    home = home or accounts_home_page()
+    account = agent.get("account") if isinstance(agent, Mapping) else None
+    if not isinstance(account, Mapping) or account.get("homePage") != home:
+        return None
+    name = account.get("name")
+    return name if isinstance(name, str) else None
+
+
+def _agent_accounts(agent: Any, path: str, home: str) -> Iterable[tuple[str, str]]:
+    name = platform_account_name(agent, home)
+    if name is not None:
+        yield path, name
+    members = agent.get("member") if isinstance(agent, Mapping) else None
+    if isinstance(members, list):
+        for position, member in enumerate(members):
+            name = platform_account_name(member, home)
+            if name is not None:
+                yield f"{path}.member[{position}]", name
+
+
+def learner_accounts_in(statement: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """``(json path, account name)`` of every platform account a Statement is about: its actor, an
+    Agent/Group object, context instructor and team, Group members, and the same inside a
+    SubStatement. ``authority`` is not among them (the LRS writes it)."""
     home = accounts_home_page()
-    names: set[str] = set()
-    for agent in agents:
-        account = agent.get("account") if isinstance(agent, Mapping) else None
-        if (
-            isinstance(account, Mapping)
-            and account.get("homePage") == home
-            and isinstance(account.get("name"), str)
-        ):
-            names.add(account["name"])
-    return names
+    found: list[tuple[str, str]] = []
+
+    def walk(body: Mapping[str, Any], path: str) -> None:
+        def at(key: str) -> str:
+            return f"{path}.{key}" if path else key
+
+        found.extend(_agent_accounts(body.get("actor"), at("actor"), home))
+        obj = body.get("object")
+        if isinstance(obj, Mapping):
+            if obj.get("objectType") in ("Agent", "Group"):
+                found.extend(_agent_accounts(obj, at("object"), home))
+            elif obj.get("objectType") == "SubStatement":
+                walk(obj, at("object"))
+        context = body.get("context")
+        if isinstance(context, Mapping):
+            for key in ("instructor", "team"):
+                found.extend(_agent_accounts(context.get(key), at(f"context.{key}"), home))
+
+    walk(statement, prefix)
+    return found
 
 
 def learners_by_account(names: Iterable[str]) -> dict[str, LearnerInfo]:

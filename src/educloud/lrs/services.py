@@ -15,7 +15,12 @@ Rules enforced here (xAPI 1.0.3):
   ``voidedStatementId``;
 * StatementRef filter rule (Communication 2.1.3): a Statement targeting another inherits the
   target's filter keys, recursively, whichever of the two is stored first;
-* ``stored``, ``timestamp``, ``authority``, ``version``, ``id`` are filled by ``prepare_statement``.
+* ``stored``, ``timestamp``, ``authority``, ``version``, ``id`` are filled by ``prepare_statement``;
+* write scope (ADR 0007, amendment 2026-12-04): a client that is not circle-wide may store
+  Statements only about platform learners (actor, Agent/Group object, instructor, team, Group
+  members, inside SubStatements too) whose school lies inside its scope; any other platform
+  account, unknown ones included, makes the whole batch a 403. Agents outside the platform's
+  account namespace (mbox, openid, other systems' accounts) are the client's own business.
 """
 
 from __future__ import annotations
@@ -42,11 +47,16 @@ from educloud.lrs.errors import Conflict, Forbidden
 from educloud.lrs.identity import (
     LearnerInfo,
     Place,
+    accounts_home_page,
     client_authority,
     client_place,
-    learner_account_names,
+    client_scope,
+    client_scope_label,
+    learner_accounts_in,
     learner_agent,
     learners_by_account,
+    place_covered,
+    platform_account_name,
 )
 from educloud.lrs.models import Attachment, Client, Statement, StatementKey, key_hash
 from educloud.lrs.xapi import (
@@ -66,6 +76,7 @@ from educloud.schools.api import School
 
 Kind = StatementKey.Kind
 INTERNAL_CLIENT_KEY = "educloud-internal"
+_STORE_ATTEMPTS = 5
 
 # --------------------------------------------------------------------------- clients
 
@@ -376,15 +387,54 @@ def statements_store(
     ``statements`` come from ``parse_statement_request`` / ``validate_statements`` (already valid).
     Raises ``Conflict`` (409), ``Forbidden`` (403) or ``XAPIValidationError`` (400).
     """
-    for attempt in range(2):
+    stored_at = stored_at or timezone.now()
+    learners = _learners_for_write(client, statements)
+    for attempt in range(_STORE_ATTEMPTS):
         try:
-            return _statements_store(client, statements, attachments or {}, stored_at or timezone.now())
+            return _statements_store(client, statements, attachments or {}, stored_at, learners)
         except IntegrityError:
-            # A concurrent request stored one of these ids first: the retry sees it and answers
-            # 204/409 by the comparison rules. A second failure is a real error.
-            if attempt:
+            # A concurrent request committed one of these ids after our existence check (on
+            # PostgreSQL our insert waited for it on the unique index). The batch was rolled back
+            # whole; the retry sees that Statement and answers by the comparison rules (same: no-op,
+            # different: 409). Each failure means another id of the batch got stored meanwhile, so
+            # a few attempts suffice; beyond that it is not a race but a real error.
+            if attempt == _STORE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def write_scope_check(client: Client, mentions: Iterable[tuple[str, str]]) -> dict[str, LearnerInfo]:
+    """Resolve the platform learners named at ``(json path, account name)``; for a client that is
+    not circle-wide raise ``Forbidden`` (403, naming the path) for the first one outside its scope
+    or unknown to the platform. Returns the resolved learners by account name."""
+    mentions = list(mentions)
+    learners = learners_by_account({name for _, name in mentions})
+    scope = client_scope(client)
+    if scope.everything:
+        return learners
+    for path, name in mentions:
+        learner = learners.get(name)
+        if learner is None or not place_covered(scope, learner.place):
+            # One answer for "outside the scope" and "no such learner": no oracle on who exists where.
+            raise Forbidden(
+                f"{path}: the platform learner account {name!r} is outside this client's scope "
+                f"({client_scope_label(client)}) or unknown; a client may write only about learners "
+                "of schools in its scope",
+                path=path,
+            )
+    return learners
+
+
+def _learners_for_write(client: Client, statements: Sequence[Mapping[str, Any]]) -> dict[str, LearnerInfo]:
+    batch = len(statements) > 1
+    return write_scope_check(
+        client,
+        (
+            mention
+            for position, statement in enumerate(statements)
+            for mention in learner_accounts_in(statement, f"[{position}]" if batch else "")
+        ),
+    )
 
 
 def _statements_store(
@@ -392,6 +442,7 @@ def _statements_store(
     statements: Sequence[Mapping[str, Any]],
     attachments: Mapping[str, AttachmentPart],
     stored_at: datetime,
+    learners: Mapping[str, LearnerInfo],
 ) -> list[str]:
     authority = client_authority(client)
     stored_text = format_timestamp(stored_at)  # once per batch, not per Statement
@@ -429,15 +480,13 @@ def _statements_store(
             for _, target, is_voiding, voiding_client, scope_kind in earlier_referrers
             if is_voiding and (voiding_client == client.pk or scope_kind == Client.ScopeKind.CIRCLE)
         }
-        learners = learners_by_account(
-            learner_account_names(prepared[position].get("actor") or {} for position in new_positions)
-        )
         own_place = client_place(client).as_fields()
+        home = accounts_home_page()
         timestamps: dict[str, datetime] = {}  # clients often send one timestamp for many Statements
         rows = []
         for position in new_positions:
             statement, index = prepared[position], indexes[position]
-            learner = _actor_learner(statement, learners)
+            learner = _actor_learner(statement, learners, home)
             place = (
                 learner.place.as_fields() if learner is not None and learner.place != Place() else own_place
             )
@@ -492,11 +541,11 @@ def _timestamp(text: str, default: datetime, cache: dict[str, datetime]) -> date
     return found
 
 
-def _actor_learner(statement: Mapping[str, Any], learners: Mapping[str, LearnerInfo]) -> LearnerInfo | None:
-    account = (statement.get("actor") or {}).get("account")
-    if isinstance(account, Mapping):
-        return learners.get(account.get("name"))  # type: ignore[arg-type]
-    return None
+def _actor_learner(
+    statement: Mapping[str, Any], learners: Mapping[str, LearnerInfo], home: str
+) -> LearnerInfo | None:
+    name = platform_account_name(statement.get("actor"), home)
+    return learners.get(name) if name is not None else None
 
 
 def _check_voiding(

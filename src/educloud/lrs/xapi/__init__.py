@@ -28,7 +28,7 @@ from .documents import (
 from .duration import is_duration
 from .errors import DocumentError, MultipartError, SignatureError, XAPIError, XAPIValidationError
 from .iri import is_iri, is_irl
-from .jsonparse import parse_json
+from .jsonparse import MAX_JSON_DEPTH, json_depth_exceeds, parse_json
 from .langtag import is_language_tag
 from .multipart import (
     AttachmentPart,
@@ -67,6 +67,7 @@ from .validate import (
 
 __all__ = [
     "CONFLICT_MESSAGE",
+    "MAX_JSON_DEPTH",
     "SIGNATURE_USAGE_TYPE",
     "VOIDED_VERB",
     "AttachmentPart",
@@ -92,6 +93,7 @@ __all__ = [
     "is_json_content_type",
     "is_language_tag",
     "is_uuid",
+    "json_depth_exceeds",
     "match_attachments",
     "merge_json_documents",
     "parse_accept_language",

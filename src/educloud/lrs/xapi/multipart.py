@@ -13,9 +13,8 @@
 * :func:`verify_signatures` - every attachment with usageType
   ``http://adlnet.gov/expapi/attachments/signature`` must have contentType
   ``application/octet-stream`` and come with its data: a JWS that
-  :func:`.signature.verify_signed_statement` accepts. Signature verification against
-  an ``x5c`` certificate uses the ``cryptography`` package when importable and a
-  standard-library RSA (PKCS#1 v1.5) fallback otherwise; see :mod:`.signature`.
+  :func:`.signature.verify_signed_statement` accepts (verified against an ``x5c``
+  certificate with the ``cryptography`` package; see :mod:`.signature`).
 * :func:`parse_statement_request` - all of the above for one PUT/POST body.
 * :func:`build_multipart` - the response format for ``attachments=true``.
 """
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import MultipartError, SignatureError, XAPIValidationError
-from .jsonparse import parse_json
+from .jsonparse import MAX_JSON_DEPTH, parse_json
 from .signature import verify_signed_statement
 from .validate import SIGNATURE_USAGE_TYPE, validate_statements
 
@@ -171,15 +170,18 @@ def _attachment_part(headers: Mapping[str, str], content: bytes, position: int) 
                           content_type=headers.get("content-type"), headers=dict(headers))
 
 
-def parse_multipart(body: bytes, content_type: str) -> MultipartPayload:
-    """Parse a ``multipart/mixed`` Statement request; raise :class:`MultipartError`."""
+def parse_multipart(
+    body: bytes, content_type: str, *, max_depth: int | None = MAX_JSON_DEPTH
+) -> MultipartPayload:
+    """Parse a ``multipart/mixed`` Statement request; raise :class:`MultipartError`.
+    ``max_depth`` bounds the nesting of the Statements' JSON (see :func:`.jsonparse.parse_json`)."""
     parts = _split_parts(body, _boundary(content_type))
     if not parts:
         raise MultipartError("the multipart body has no parts")
     headers, content = _split_headers(parts[0])
     if _media_type(headers.get("content-type")) != "application/json":
         raise MultipartError("the first part must contain the Statements with Content-Type application/json")
-    statements = parse_json(content)
+    statements = parse_json(content, max_depth=max_depth)
     attachments: dict[str, AttachmentPart] = {}
     for position, part in enumerate(parts[1:], start=1):
         part_headers, part_content = _split_headers(part)
@@ -282,11 +284,12 @@ def parse_statement_request(
     Content-Type is refused. Raises an :class:`.errors.XAPIError` subclass (400).
     """
     media_type = _media_type(content_type)
+    # No separate depth walk: validate_statements bounds the nesting (extension values) itself.
     if media_type == "application/json":
-        payload, parts = parse_json(body), None
+        payload, parts = parse_json(body, max_depth=None), None
     elif media_type == "multipart/mixed":
         assert content_type is not None
-        multipart = parse_multipart(body, content_type)
+        multipart = parse_multipart(body, content_type, max_depth=None)
         payload, parts = multipart.statements, multipart.parts
     else:
         raise MultipartError(

@@ -14,7 +14,10 @@ comparison, and the keys it indexes Statements by.
 * :func:`agent_ifi` and :func:`index_statement` - canonical agent keys and the values
   GET Statements filters on.
 
-Nothing here mutates its arguments; every function returns new objects.
+Nothing here mutates its arguments; every function returns new objects. Several helpers
+(:func:`copy_json`, the comparison) recurse over the Statement; that is bounded because every
+Statement reaching them is parsed with :func:`.jsonparse.parse_json` or validated, both of
+which refuse nesting beyond ``MAX_JSON_DEPTH`` (64) levels.
 """
 
 from __future__ import annotations

@@ -31,7 +31,9 @@ It never modifies its input. What it enforces, by spec section:
 * 2.4.10 version: must start with ``1.0.``.
 * 2.4.11 attachments: usageType IRI, display/description language maps, contentType
   Internet Media Type, length integer, sha2 hex string, fileUrl IRL.
-* 4.1 Extensions: keys are IRIs; values are never validated.
+* 4.1 Extensions: keys are IRIs; values are not validated, except that they may nest at
+  most ``MAX_JSON_DEPTH`` levels (as JSON text does: :mod:`.jsonparse`), so that no code
+  walking a valid Statement recurses without bound, whoever built it.
 * 4.2 Language maps: at least one entry, RFC 5646 keys, string values.
 """
 
@@ -45,7 +47,7 @@ from typing import Any, NoReturn
 from .duration import is_duration
 from .errors import XAPIValidationError
 from .iri import is_iri, is_irl, is_uri
-from .jsonparse import parse_json
+from .jsonparse import MAX_JSON_DEPTH, json_depth_exceeds, parse_json
 from .langtag import is_language_tag
 from .timestamps import parse_timestamp
 
@@ -228,9 +230,11 @@ def _validate_language_map(value: object, path: str) -> None:
 
 def _validate_extensions(value: object, path: str) -> None:
     mapping = _require_object(value, path)
-    for key in mapping:
+    for key, item in mapping.items():
         if not is_iri(key):
             _fail(_join(path, key), "extension keys must be absolute IRIs")
+        if isinstance(item, dict | list) and json_depth_exceeds(item, MAX_JSON_DEPTH):
+            _fail(_join(path, key), f"extension value nested more than {MAX_JSON_DEPTH} levels deep")
 
 
 def _require_list(value: object, path: str) -> list[Any]:
