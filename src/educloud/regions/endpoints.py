@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Router, Schema
 
-from educloud.regions.api import County, county_get, county_list
+from educloud.regions.api import County, CountyRow, county_get, county_rows
 
 router = Router(tags=["regions"])
 
@@ -49,9 +49,8 @@ def counties(
     province_code: str | None = None,
     city_code: str | None = None,
     membership: Literal["full", "partial"] | None = None,
-) -> list[CountyOut]:
-    qs = county_list(province_code=province_code, city_code=city_code, membership=membership)
-    return [CountyOut.from_county(c) for c in qs]
+) -> list[CountyRow]:
+    return county_rows(province_code=province_code, city_code=city_code, membership=membership)
 
 
 @router.get("/counties/{code}", response=CountyOut, summary="一个成员区县", auth=None)
