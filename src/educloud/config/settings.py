@@ -139,6 +139,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# With a shared cache (Redis) a session is read from it and written through to the database: one query
+# fewer per logged-in request. Not with per-process memory: a session ended (logout) in one worker would
+# live on in another worker's memory until it expired.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
