@@ -406,7 +406,10 @@ async def load_side(
 
         await phase(WARMUP_SECONDS, lambda s: None)
         samples: list[Sample] = []
+        cpu = time.process_time()
         elapsed = await phase(duration, samples.append)
+        cpu = time.process_time() - cpu
+    print(f"  load generator CPU: {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed:.0%} of a core)")
     return samples, elapsed
 
 
