@@ -54,3 +54,14 @@ def test_visibility_keys_read_no_region_table(django_assert_num_queries):
     with django_assert_num_queries(1):  # the teacher's roles only
         keys = visibility_keys_for(teacher)
     assert {"county:500118", "city:500000", "province:500000"} <= set(keys)
+
+
+def test_counties_api_returns_exactly_the_documented_schema(client):
+    from educloud.regions.api import county_list
+    from educloud.regions.endpoints import CountyOut
+
+    response = client.get("/api/v1/regions/counties?city_code=510100")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    expected = [CountyOut.from_county(c).model_dump(mode="json") for c in county_list(city_code="510100")]
+    assert response.json() == expected
+    assert [CountyOut.model_validate(row).model_dump(mode="json") for row in response.json()] == expected

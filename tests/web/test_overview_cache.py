@@ -3,9 +3,11 @@ for everyone, while each visitor's own roles are read per request (never one use
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from educloud.accounts.api import User
@@ -21,6 +23,12 @@ def _page(client: Client, path: str = "/") -> str:
     return response.content.decode()
 
 
+def _school_total_shown(page: str) -> int:
+    found = re.search(r"<b>([\d,]+)</b><span>学校</span>", page)
+    assert found is not None
+    return int(found.group(1).replace(",", ""))
+
+
 def _scope_section(page: str) -> str:
     start = page.find('data-testid="my-scope"')
     return page[start : page.find("</section>", start)] if start >= 0 else ""
@@ -31,6 +39,15 @@ def test_warm_home_page_makes_no_query_for_an_anonymous_visitor(client, django_a
     with django_assert_num_queries(0):
         second = _page(client)
     assert "142" in second and "永川区" in second and "合成的虚构数据" in second
+
+
+def test_warm_home_page_renders_the_overview_once(client, django_assert_num_queries):
+    _page(client)
+    cache.delete(selectors.OVERVIEW_CACHE_KEY)  # the page's cached fragment alone must serve it
+    with django_assert_num_queries(0):
+        page = _page(client)
+    assert "142" in page and "永川区" in page and 'id="map-data"' in page
+    assert cache.get(selectors.OVERVIEW_CACHE_KEY) is None  # not even read
 
 
 def test_each_visitor_sees_own_roles_with_a_warm_overview():
@@ -59,6 +76,7 @@ def test_overview_holds_only_public_figures():
 
 def test_a_new_school_shows_once_the_cached_overview_expires(client, monkeypatch):
     before = selectors.circle_overview()["school_total"]
+    assert _school_total_shown(_page(client)) == before
     template = School.objects.filter(county_id="500118").first()
     assert template is not None
     template.pk = None
@@ -66,6 +84,8 @@ def test_a_new_school_shows_once_the_cached_overview_expires(client, monkeypatch
     template.save()
 
     assert selectors.circle_overview()["school_total"] == before  # still the cached figure
+    assert _school_total_shown(_page(client)) == before
     later = time.time() + selectors.OVERVIEW_SECONDS + 1
     monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: later)
     assert selectors.circle_overview()["school_total"] == before + 1
+    assert _school_total_shown(_page(client)) == before + 1

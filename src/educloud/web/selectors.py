@@ -3,9 +3,11 @@
 The home page's circle overview (counts of schools per county, city, province and stage; the county
 table and map) is the same for every visitor, anonymous or not: it holds no scoped data, so it is
 computed once and kept in the cache (Redis in production, process memory in the demo) for
-``OVERVIEW_SECONDS`` under one key. Only the visitor's own roles (``my_roles``) are read per request,
-never cached. Schools are created by seeding or import, not by page views: a new school shows on the
-home page within ``OVERVIEW_SECONDS``. ADR 0012.
+``OVERVIEW_SECONDS`` under one key; the home template keeps its rendered HTML as long, in a fragment
+cache that is never keyed by, nor holds, anything of the visitor. ``dashboard_data`` hands the
+overview over lazily: while the fragment is fresh it is not even read. Only the visitor's own roles
+(``my_roles``) are read per request, never cached. Schools are created by seeding or import, not by
+page views: a new school shows on the home page within ``OVERVIEW_SECONDS``. ADR 0012.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from educloud.accounts.api import User, roles_of
 from educloud.regions.api import County, county_list
@@ -27,8 +30,13 @@ SYNTHETIC_CACHE_KEY = "web:synthetic-data:v1"
 
 
 def dashboard_data(*, user: User | None) -> dict[str, Any]:
-    """The home page's context: the public circle overview (cached) and ``user``'s own roles."""
-    return {**circle_overview(), "my_roles": roles_of(user)}
+    """The home page's context: the public circle overview (cached, read only when the page's cached
+    fragment is stale), how long the page may keep it, and ``user``'s own roles."""
+    return {
+        "overview": SimpleLazyObject(circle_overview),
+        "overview_seconds": OVERVIEW_SECONDS,
+        "my_roles": roles_of(user),
+    }
 
 
 def circle_overview() -> dict[str, Any]:
