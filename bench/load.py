@@ -10,7 +10,8 @@ The mix (equal weights; each virtual user picks one at random per request, no th
 | ``search`` | ``GET /api/v1/search/?q=...`` (Chinese words, pinyin initials, blank = browse) |
 | ``resource`` | ``GET /library/r/<id>/`` (a resource the user may see; records a page view) |
 | ``counties`` | ``GET /api/v1/regions/counties`` (the 142 counties) |
-| ``xapi`` | ``GET /xapi/statements?limit=10`` with HTTP Basic of an LRS client scoped to 永川区 (500118) |
+| ``xapi`` | ``GET /xapi/statements?limit=10`` with HTTP Basic of an LRS client scoped to 永川区 (500118) and |
+| | ``X-Experience-API-Version: 1.0.3``; the client stores 200 Statements once, so the page is full |
 
 ``--logged-in`` of the users (default 40%) carry the session cookie of a demo account (teacher,
 student, school admin, county/city/province bureau, joint office), obtained once per account
@@ -264,10 +265,51 @@ def demo_side(*, fresh: bool) -> Side:
 
 
 def lrs_client(side: Side) -> str:
-    """An ``Authorization`` header for a fresh LRS client scoped to 永川区 (500118)."""
-    out = _run(["lrs", "client-create", "--name", "bench", "--county", "500118", "--json"], side.env)
-    creds = json.loads(out.strip().splitlines()[-1])
+    """An ``Authorization`` header for the bench's LRS client scoped to 永川区 (500118), created with
+    ``educloud lrs client-create`` on first use and kept (credentials in the side's state folder)."""
+    saved = Path(side.env["EDUCLOUD_HOME"]) / "lrs-client.json"
+    if not saved.exists():
+        out = _run(["lrs", "client-create", "--name", "bench", "--county", "500118", "--json"], side.env)
+        creds = json.loads(out.strip().splitlines()[-1])
+        saved.write_text(json.dumps(creds))
+        saved.chmod(0o600)
+    creds = json.loads(saved.read_text())
     return "Basic " + base64.b64encode(f"{creds['key']}:{creds['secret']}".encode()).decode()
+
+
+XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
+STORED_STATEMENTS = 200
+
+
+def _statement(i: int) -> dict[str, object]:
+    return {
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://bench.example", "name": f"u{i % 20}"},
+        },
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"zh-CN": "作答"}},
+        "object": {
+            "id": f"https://bench.example/items/{i % 50}",
+            "definition": {"name": {"zh-CN": f"练习题 {i % 50}"}, "interactionType": "choice"},
+        },
+        "result": {"success": i % 3 != 0, "response": "b", "duration": "PT30S"},
+    }
+
+
+async def lrs_statements(session: aiohttp.ClientSession, base: str, auth: str) -> str:
+    """Make sure the client's GET has something to read: it stores ``STORED_STATEMENTS`` Statements
+    (about learners of another system, by account) once; returns a note for the report."""
+    headers = {"Authorization": auth, **XAPI_HEADERS}
+    async with session.get(f"{base}/xapi/statements?limit=1", headers=headers) as resp:
+        if resp.status != 200:
+            raise RuntimeError(f"xAPI GET with the bench client: HTTP {resp.status}")
+        if (await resp.json())["statements"]:
+            return "xAPI: the bench client's stored Statements"
+    body = [_statement(i) for i in range(STORED_STATEMENTS)]
+    async with session.post(f"{base}/xapi/statements", json=body, headers=headers) as resp:
+        if resp.status != 200:
+            return f"xAPI: storing Statements failed (HTTP {resp.status}): the GET reads an empty page"
+    return f"xAPI: {STORED_STATEMENTS} Statements stored for the GET to read"
 
 
 # --------------------------------------------------------------------------- the users
@@ -327,10 +369,7 @@ def _request(endpoint: str, rng: random.Random, who: Identity, xapi_auth: str) -
         return rng.choice(who.resources), headers
     if endpoint == "counties":
         return "/api/v1/regions/counties", headers
-    return "/xapi/statements?limit=10", {
-        "Authorization": xapi_auth,
-        "X-Experience-API-Version": "1.0.3",
-    }
+    return "/xapi/statements?limit=10", {"Authorization": xapi_auth, **XAPI_HEADERS}
 
 
 def _query(params: dict[str, str]) -> str:
@@ -373,6 +412,7 @@ async def load_side(
     async with aiohttp.ClientSession(
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
     ) as session:
+        print(f"  {await lrs_statements(session, base, xapi_auth)}")
         cookies = {name: await login(session, base, name) for name in ACCOUNTS}
         pools = {name: await visible_resources(session, base, cookie) for name, cookie in cookies.items()}
         anonymous = Identity(cookie=None, resources=await visible_resources(session, base, None))
