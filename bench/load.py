@@ -10,7 +10,7 @@ The mix (equal weights; each virtual user picks one at random per request, no th
 | ``search`` | ``GET /api/v1/search/?q=...`` (Chinese words, pinyin initials, blank = browse) |
 | ``resource`` | ``GET /library/r/<id>/`` (a resource the user may see; records a page view) |
 | ``counties`` | ``GET /api/v1/regions/counties`` (the 142 counties) |
-| ``xapi`` | ``GET /xapi/statements?limit=10`` with HTTP Basic of an LRS client scoped to 永川区 (500118) and |
+| ``xapi`` | ``GET /xapi/statements?limit=10``, HTTP Basic of an LRS client scoped to 永川区 (500118), |
 | | ``X-Experience-API-Version: 1.0.3``; the client stores 200 Statements once, so the page is full |
 
 ``--logged-in`` of the users (default 40%) carry the session cookie of a demo account (teacher,
