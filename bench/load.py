@@ -146,6 +146,22 @@ class Side:
                 raise RuntimeError(f"{self.label} did not start; see {self.log_path}")
             time.sleep(0.3)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) used so far by the server process and its workers (Linux /proc)."""
+        if self.proc is None:
+            return None
+        try:
+            pids = [self.proc.pid]
+            for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            ticks = 0
+            for pid in pids:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            return None
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -447,9 +463,17 @@ async def load_side(
         await phase(WARMUP_SECONDS, lambda s: None)
         samples: list[Sample] = []
         cpu = time.process_time()
+        server_cpu = side.cpu_seconds()
         elapsed = await phase(duration, samples.append)
         cpu = time.process_time() - cpu
+        server_after = side.cpu_seconds()
     print(f"  load generator CPU: {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed:.0%} of a core)")
+    if server_cpu is not None and server_after is not None and samples:
+        used = server_after - server_cpu
+        print(
+            f"  server CPU: {used:.1f} s in {elapsed:.1f} s, {1000 * used / len(samples):.1f} ms per request "
+            "(the database's own CPU not included)"
+        )
     return samples, elapsed
 
 
