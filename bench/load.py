@@ -31,7 +31,10 @@ Both keep their state under ``var/bench-load/``. Each side: a 3 s warm-up (not c
 ``--duration`` seconds of load; requests still in flight at the end are awaited (30 s timeout each),
 so a run is bounded. An error is a transport failure, a timeout or any status other than 200.
 The load generator (aiohttp on uvloop) shares the machine's cores with the server: figures are
-pessimistic on a small machine.
+pessimistic on a small machine. Each side also prints the load generator's CPU and the server's CPU
+per request (its processes' user + system time over the timed phase, from /proc; the database's own
+CPU not included): unlike latencies, that figure holds when other work shares the machine.
+A first run also seeds both databases (~1 min more); later runs take ~75 s with the defaults.
 
 Usage: ``python bench/load.py [--duration 20] [--users 50] [--workers 2] [--sides pg,demo]
 [--logged-in 0.4] [--json FILE] [--fresh]``. Without PostgreSQL at ``BENCH_PG_URL`` (default
