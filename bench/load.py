@@ -245,7 +245,7 @@ def pg_side(*, workers: int, fresh: bool) -> Side:
         row = conn.execute("SELECT count(*) FROM schools_school").fetchone()
         seeded = bool(row and row[0])
     if not seeded:
-        print("  seeding educloud_bench_load (seed --scale demo, once) ...", flush=True)
+        print(f"  seeding {DB_NAME} (seed --scale demo, once) ...", flush=True)
         _run(["seed", "--scale", "demo", "--seed", "2026"], env)
     _run(["collectstatic", "--noinput", "-v0"], env)
     port = _free_port()
