@@ -39,3 +39,14 @@ def login(client: Client):  # type: ignore[no-untyped-def]
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _empty_local_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty process-memory cache, so figures cached from one test's data
+    (e.g. the home page's overview) never reach another. A shared cache (Redis) is left alone."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()

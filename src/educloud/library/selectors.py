@@ -93,6 +93,8 @@ def can_view(user: Any, resource: Resource) -> bool:
         return True
     if resource.status != Resource.Status.PUBLISHED:
         return False
+    if resource.visibility == Resource.Visibility.PUBLIC:
+        return True  # every caller, anonymous too, holds the "public" key: no query needed
     return Resource.objects.filter(pk=resource.pk).filter(policy.keys_q(viewer_keys(user))).exists()
 
 
@@ -261,26 +263,22 @@ def resource_reviews(*, resource: Resource, limit: int = 50) -> list[Engagement]
 
 
 def engagement_state(*, actor: Any, resource: Resource) -> dict[str, Any]:
-    """The actor's current favourite flag, rating and whether they completed the resource."""
+    """The actor's current favourite flag, rating and whether they completed the resource (one query:
+    the latest event of each of these kinds wins)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"favourite": False, "rating": None, "completed": False}
-    mine = Engagement.objects.filter(user=actor, resource=resource)
-    fav = (
-        mine.filter(kind=Engagement.Kind.FAVOURITE)
+    kinds = (Engagement.Kind.FAVOURITE, Engagement.Kind.RATING, Engagement.Kind.COMPLETION)
+    latest: dict[str, int | None] = {}
+    for kind, value in (
+        Engagement.objects.filter(user=actor, resource=resource, kind__in=kinds)
         .order_by("-at", "-id")
-        .values_list("value", flat=True)
-        .first()
-    )
-    rating = (
-        mine.filter(kind=Engagement.Kind.RATING)
-        .order_by("-at", "-id")
-        .values_list("value", flat=True)
-        .first()
-    )
+        .values_list("kind", "value")
+    ):
+        latest.setdefault(kind, value)
     return {
-        "favourite": fav == 1,
-        "rating": rating,
-        "completed": mine.filter(kind=Engagement.Kind.COMPLETION).exists(),
+        "favourite": latest.get(Engagement.Kind.FAVOURITE) == 1,
+        "rating": latest.get(Engagement.Kind.RATING),
+        "completed": Engagement.Kind.COMPLETION in latest,
     }
 
 

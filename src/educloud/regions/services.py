@@ -6,10 +6,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 
 from educloud.lib.errors import InvalidInput
 from educloud.regions.models import City, County, Province
+from educloud.regions.selectors import COUNTY_TABLE_CACHE_KEY
 
 COUNTIES_CSV = Path(__file__).resolve().parent / "data" / "counties.csv"
 REQUIRED_COLUMNS = (
@@ -71,4 +73,5 @@ def regions_load(*, path: Path = COUNTIES_CSV) -> LoadReport:
             },
         )
     removed, _ = County.objects.exclude(code__in=[r["code"] for r in rows]).delete()
+    transaction.on_commit(lambda: cache.delete(COUNTY_TABLE_CACHE_KEY))
     return LoadReport(provinces=len(provinces), cities=len(cities), counties=len(rows), removed=removed)

@@ -24,13 +24,14 @@ from __future__ import annotations
 from typing import Any
 
 from educloud.accounts.api import Role, roles_of
-from educloud.regions.api import county_get
+from educloud.regions.api import county_row
 
 _SCHOOL_ROLES = {Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT}
 
 
-def _county_keys(county: Any) -> list[str]:
-    return [f"county:{county.code}", f"city:{county.city_id}", f"province:{county.province_id}"]
+def _county_keys(code: str) -> list[str]:
+    county = county_row(code=code)  # the cached county table: no query per request
+    return [f"county:{code}", f"city:{county['city_code']}", f"province:{county['province_code']}"]
 
 
 def visibility_keys_for(user: Any) -> list[str]:
@@ -49,10 +50,10 @@ def visibility_keys_for(user: Any) -> list[str]:
             city = assignment.city
             keys += [f"city:{city.code}", f"province:{city.province_id}", f"manage:city:{city.code}"]
         elif role == Role.COUNTY_BUREAU:
-            keys += [*_county_keys(assignment.county), f"manage:county:{assignment.county_id}"]
+            keys += [*_county_keys(assignment.county_id), f"manage:county:{assignment.county_id}"]
         elif role in _SCHOOL_ROLES and assignment.school is not None:
             school = assignment.school
-            keys += [f"school:{school.code}", *_county_keys(county_get(code=school.county_id))]
+            keys += [f"school:{school.code}", *_county_keys(school.county_id)]
             if role == Role.SCHOOL_ADMIN:
                 keys.append(f"manage:school:{school.code}")
     return list(dict.fromkeys(keys))

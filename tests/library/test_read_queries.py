@@ -1,0 +1,57 @@
+"""The resource page's reads: a public published resource is visible without asking the database,
+restricted ones are still checked there; the viewer's own state (favourite, rating, completion) is
+read in one query and is the latest of each kind."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from educloud.library import selectors, services
+from educloud.library.models import Resource
+from tests.library.conftest import user
+
+pytestmark = pytest.mark.django_db
+
+
+def _published(visibility: str) -> Resource:
+    found = Resource.objects.filter(
+        status=Resource.Status.PUBLISHED, visibility=visibility, harvest_source__isnull=True
+    ).first()
+    assert found is not None
+    return found
+
+
+def test_public_published_resource_is_visible_without_a_query(django_assert_num_queries):
+    resource = _published(Resource.Visibility.PUBLIC)
+    with django_assert_num_queries(0):
+        assert selectors.can_view(AnonymousUser(), resource)
+        assert selectors.can_view(None, resource)
+
+
+def test_restricted_or_unpublished_resources_are_still_refused():
+    school_only = _published(Resource.Visibility.SCHOOL)
+    assert not selectors.can_view(AnonymousUser(), school_only)
+    withdrawn = Resource.objects.filter(
+        visibility=Resource.Visibility.PUBLIC, status=Resource.Status.WITHDRAWN
+    ).first()
+    assert withdrawn is not None
+    assert not selectors.can_view(AnonymousUser(), withdrawn)
+
+
+def test_engagement_state_is_the_latest_of_each_kind_in_one_query(django_assert_num_queries):
+    viewer = user("teacher")
+    resource = _published(Resource.Visibility.PUBLIC)
+    services.resource_favourite(actor=viewer, resource_id=resource.pk, on=True)
+    services.resource_rate(actor=viewer, resource_id=resource.pk, value=2)
+    services.resource_rate(actor=viewer, resource_id=resource.pk, value=5)
+    services.resource_favourite(actor=viewer, resource_id=resource.pk, on=False)
+    with django_assert_num_queries(1):
+        state = selectors.engagement_state(actor=viewer, resource=resource)
+    assert state == {"favourite": False, "rating": 5, "completed": False}
+
+    services.resource_favourite(actor=viewer, resource_id=resource.pk, on=True)
+    services.resource_complete(actor=viewer, resource=resource)
+    state = selectors.engagement_state(actor=viewer, resource=resource)
+    assert state == {"favourite": True, "rating": 5, "completed": True}
+    assert selectors.engagement_state(actor=AnonymousUser(), resource=resource)["rating"] is None
