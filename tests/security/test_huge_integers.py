@@ -93,7 +93,8 @@ def test_pages_refuse_huge_integers_in_forms(login):
 
 def test_the_shared_parsers():
     assert parse_int(" 42 ", low=1, high=100) == 42
-    for bad in ("²", "١", "1e3", "0x10", "", HUGE):
+    assert parse_int("３", low=1, high=5) == 3  # full-width digits, as typed with a Chinese IME
+    for bad in ("²", "⑤", "1e3", "0x10", "", HUGE):
         with pytest.raises(ValueError):
             parse_int(bad, low=0, high=2**63 - 1)
     assert parse_int_cell(2026.0, low=2000, high=2100) == 2026

@@ -39,8 +39,9 @@ Grade = Annotated[int, Field(ge=GRADE_MIN, le=GRADE_MAX, description=f"年级（
 # Upper bound only: page 0 or less is the selectors' to refuse, with their own message (400, "page").
 Page = Annotated[int, Field(le=PAGE_MAX, description="页码，从 1 开始")]
 
-# ASCII digits only: str.isdigit() accepts "²" and "١", which int() then rejects or reads oddly.
-_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+# Decimal digits (\d: ASCII, and the full-width "３" people type in Chinese spreadsheets), which int()
+# reads; not str.isdigit(), which also accepts "²" and "⑤" that int() then refuses with a ValueError.
+_INTEGER = re.compile(r"[+-]?\d{1,30}")
 
 
 def parse_int(text: str, *, low: int, high: int) -> int:
@@ -73,7 +74,7 @@ def int_param(
 def parse_int_cell(cell: Any, *, low: int, high: int) -> int | None:
     """A spreadsheet cell as an integer in ``[low, high]``; ``None`` when blank.
 
-    Accepts ``int``, whole ``float`` (Excel stores every number as a float) and text with ASCII digits
+    Accepts ``int``, whole ``float`` (Excel stores every number as a float) and text of decimal digits
     (thousands separators allowed); ``ValueError`` with a Chinese reason otherwise.
     """
     if cell is None or (isinstance(cell, str) and not cell.strip()):
