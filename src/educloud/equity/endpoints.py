@@ -10,7 +10,7 @@ non-finite numbers become ``null``).
 
 from typing import Any, Literal
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -18,7 +18,7 @@ from educloud.accounts.api import edit_scope, view_scope
 from educloud.equity import efficiency, planning, selectors, services
 from educloud.equity.indicators import DEFAULT_DEA_INPUTS, DEFAULT_DEA_OUTPUTS
 from educloud.equity.reports import jsonable
-from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, with_errors
+from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, ErrorOut, with_errors
 from educloud.lib.bounds import Year
 
 router = Router(tags=["equity"], auth=django_auth)
@@ -152,9 +152,45 @@ def school_efficiency(
     )
 
 
+class ProblemOut(Schema):
+    row: int = Field(description="表格中的行号（表头为第 1 行）")
+    column: str
+    problem: str
+
+
+class ImportReportOut(Schema):
+    filename: str
+    dry_run: bool
+    n_rows: int
+    valid: bool
+    imported: bool
+    created: int
+    replaced: int
+    unchanged: int
+    n_problems: int
+    problems: list[ProblemOut]
+    ignored_columns: list[str]
+
+
+class ImportRejectedOut(ErrorOut):
+    """400: the file as a whole was refused (``detail`` only) or rows have problems (the report too)."""
+
+    filename: str | None = None
+    dry_run: bool | None = None
+    n_rows: int | None = None
+    valid: bool | None = None
+    imported: bool | None = None
+    created: int | None = None
+    replaced: int | None = None
+    unchanged: int | None = None
+    n_problems: int | None = None
+    problems: list[ProblemOut] = []
+    ignored_columns: list[str] = []
+
+
 @router.post(
     "/import",
-    response=with_errors({200: dict[str, Any], 400: dict[str, Any]}, LOGIN_ERRORS, UPLOAD_ERRORS),
+    response=with_errors({200: ImportReportOut, 400: ImportRejectedOut}, LOGIN_ERRORS, UPLOAD_ERRORS),
     summary="导入学校年度统计（CSV / xlsx；全部有效才写入；可试运行）",
     description="200：检查通过（dry_run 时未写入）；400：逐行问题列表 problems，未写入任何数据。",
 )
@@ -169,4 +205,7 @@ def stats_import(
         content=file.read(services.MAX_IMPORT_BYTES + 1),
         dry_run=dry_run,
     )
-    return Status(200 if report.valid else 400, jsonable(report))
+    if report.valid:
+        return Status(200, jsonable(report))
+    detail = f"文件有 {report.n_problems} 处问题，未导入任何数据"
+    return Status(400, {"detail": detail, "field": "file", **jsonable(report)})

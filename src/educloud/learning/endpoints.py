@@ -13,7 +13,7 @@ from ninja.security import django_auth
 
 from educloud.learning import selectors, services
 from educloud.learning.tabular import ImportRejected
-from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, with_errors
+from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, ErrorOut, with_errors
 from educloud.lib.bounds import Grade, Id
 
 router = Router(tags=["learning"], auth=django_auth)
@@ -53,9 +53,10 @@ class RowErrorOut(Schema):
     problem: str
 
 
-class ImportErrorsOut(Schema):
-    detail: str
-    errors: list[RowErrorOut]
+class ImportErrorsOut(ErrorOut):
+    """400: rows with problems (``errors``), or the file refused as a whole (``detail`` only)."""
+
+    errors: list[RowErrorOut] = []
 
 
 class ItemOut(Schema):
@@ -199,7 +200,7 @@ def _import(request, run, file, dry_run):  # type: ignore[no-untyped-def]
         report = run(actor=request.user, data=file.read(), filename=file.name or "", dry_run=dry_run)
     except ImportRejected as exc:
         errors = [RowErrorOut(row=e.row, column=e.column, problem=e.problem) for e in exc.errors]
-        return Status(400, ImportErrorsOut(detail=exc.message, errors=errors))
+        return Status(400, ImportErrorsOut(detail=exc.message, field=exc.field, errors=errors))
     out = ImportOut(
         created=report.created, updated=report.updated, unchanged=report.unchanged, dry_run=dry_run
     )
