@@ -33,7 +33,7 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 GRADE_MIN, GRADE_MAX = 1, 12
 PAGE_MAX = 100_000  # far beyond any result window; the selectors give the precise limits (400, "page")
 
-Id = Annotated[int, Field(ge=1, le=INT64_MAX, description="数据库编号（正整数）")]
+Id = Annotated[int, Field(ge=0, le=INT64_MAX, description="数据库编号（非负整数；不存在的编号答 404）")]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX, description=f"年份（{YEAR_MIN}–{YEAR_MAX}）")]
 Grade = Annotated[int, Field(ge=GRADE_MIN, le=GRADE_MAX, description=f"年级（{GRADE_MIN}–{GRADE_MAX}）")]
 # Upper bound only: page 0 or less is the selectors' to refuse, with their own message (400, "page").
@@ -48,6 +48,10 @@ def parse_int(text: str, *, low: int, high: int) -> int:
     """``text`` as an integer in ``[low, high]``; ``ValueError`` with a Chinese reason otherwise."""
     text = text.strip()
     if not _INTEGER.fullmatch(text):
+        try:
+            float(text)
+        except ValueError:
+            raise ValueError(f"“{text[:40]}”不是数字") from None
         raise ValueError(f"“{text[:40]}”不是整数")
     value = int(text)
     if not low <= value <= high:
