@@ -12,8 +12,11 @@ of the OpenAPI document (it has its own conformance tests). Bounded to stay well
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from hypothesis import HealthCheck, Phase, settings
@@ -31,6 +34,17 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():  # type: ignore[no-untyped-def]
+    """Requests go straight to the WSGI handler, whose request signals would close the test's
+    connection (inside its transaction): disconnect them, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _session(username: str) -> dict[str, object]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from educloud.lib.errors import InvalidInput
 
@@ -38,6 +39,20 @@ Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX, description=f"年份（{YE
 Grade = Annotated[int, Field(ge=GRADE_MIN, le=GRADE_MAX, description=f"年级（{GRADE_MIN}–{GRADE_MAX}）")]
 # Upper bound only: page 0 or less is the selectors' to refuse, with their own message (400, "page").
 Page = Annotated[int, Field(le=PAGE_MAX, description="页码，从 1 开始")]
+
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value
+    try:  # PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement out of range")
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("时间超出范围") from None
+
+
+# A date-time parameter, converted to UTC when it carries an offset (any offset pydantic accepts).
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
 
 # Decimal digits (\d: ASCII, and the full-width "３" people type in Chinese spreadsheets), which int()
 # reads; not str.isdigit(), which also accepts "²" and "⑤" that int() then refuses with a ValueError.

@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, with_errors
-from educloud.lib.bounds import Id, Page
+from educloud.lib.bounds import Id, Page, UtcDatetime
 from educloud.lib.errors import InvalidInput
 from educloud.library import selectors, services
 from educloud.library.models import Resource, ResourceVersion
@@ -514,7 +514,7 @@ def collection_remove(request, collection_id: Id, resource_id: Id):  # type: ign
 def cross_border(
     request,  # type: ignore[no-untyped-def]
     period: Literal["day", "week", "month", "year"] = "month",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ):  # type: ignore[no-untyped-def]
     return selectors.cross_border_usage(since=since, until=until, period=period)
