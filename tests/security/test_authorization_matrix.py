@@ -613,7 +613,12 @@ PAGES: dict[str, Calls] = {
     "library/r/<int:resource_id>/": _page_resource("/library/r/{id}/"),
     "library/r/<int:resource_id>/edit/": _page_resource("/library/r/{id}/edit/", status="draft"),
     "library/r/<int:resource_id>/rate/": _page_resource("/library/r/{id}/rate/", "POST", {"value": "5"}),
-    "library/r/<int:resource_id>/request/": lambda role, w: iter(()),  # see the API's access-requests
+    # Asking for access to a resource one cannot see is allowed (see the API's access-requests).
+    "library/r/<int:resource_id>/request/": lambda role, w: iter(
+        [Call("POST", f"/library/r/{_foreign_resource(role, w)}/request/", {"message": ""})]
+        if _foreign_resource(role, w)
+        else []
+    ),
     "library/r/<int:resource_id>/v/<int:number>/file": _page_resource("/library/r/{id}/v/1/file"),
     "library/r/<int:resource_id>/cover": _page_resource("/library/r/{id}/cover"),
     "library/r/<int:resource_id>/<str:action>/": _page_resource(
