@@ -177,3 +177,26 @@ def test_import_page_and_api_report_problems(login):
     upload.name = "bad.csv"
     bad = client.post("/api/v1/equity/import", {"file": upload})
     assert bad.status_code == 400 and bad.json()["problems"][0]["column"] == "在校生数"
+
+
+HUGE = 2**63  # past SQLite's INTEGER and PostgreSQL's bigint; PositiveIntegerField is 32-bit on PostgreSQL
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [(4, HUGE), (4, str(2**70)), (5, 2**31), (12, HUGE), (2, HUGE), (2, "2" * 30), (9, "1e300")],
+)
+def test_huge_numbers_are_problems_of_their_cell_not_a_crash(login, fmt, index, value):
+    """Cells of 2^63 (and more) reached the database and answered 500; now the row and column say why."""
+    rows = [with_(index, value)]
+    content = csv_bytes(rows) if fmt == "csv" else xlsx(rows)
+    report = run(content, filename=f"stats.{fmt}")
+    assert not report.valid and not report.imported
+    assert [(p.row, p.column) for p in report.problems] == [(2, HEADER[index])], report.problems
+    client = login("yongchuan_bureau")
+    upload = io.BytesIO(content)
+    upload.name = f"stats.{fmt}"
+    response = client.post("/api/v1/equity/import", {"file": upload})
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["column"] == HEADER[index]

@@ -181,3 +181,13 @@ def test_grading():
     assert services.answer_is_correct(tf, services.normalize_answer(type="true_false", options=[], raw="×"))
     with pytest.raises(InvalidInput):
         services.normalize_answer(type="single", options=["a", "b"], raw="Z")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("difficulty", ["²", "⑤", str(2**63), "6"])
+def test_difficulty_that_looks_like_digits_is_a_row_error_not_a_crash(difficulty):
+    """``"²".isdigit()`` is true and ``int("²")`` raises: the import answered 500 for such a cell."""
+    row = ["B-20", "填空", "x", "", "", "", "", "1", difficulty, "MJ-01", ""]
+    with pytest.raises(ImportRejected) as exc:
+        load(csv_file([H, *GOOD, row]))
+    assert any(e.row == 6 and e.column == "难度" for e in exc.value.errors), exc.value.errors

@@ -1,8 +1,9 @@
 """The REST API: one Django Ninja instance at ``/api/v1/``, routers from each app.
 
 Errors: a ``DomainError`` from a service becomes ``{"detail": message, "field": name}`` with
-its status; request validation failures become 422 with a Chinese summary plus pydantic's
-per-field list, so a client can point at the parameter that is wrong.
+its status; request validation failures become 422 with a Chinese summary, the first wrong
+parameter as ``field`` and pydantic's per-field list, so a client can point at the parameter that
+is wrong. The bodies' schemas, documented on every operation, are in ``educloud.lib.api_errors``.
 """
 
 from __future__ import annotations
@@ -46,11 +47,15 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     fields = [".".join(str(p) for p in e.get("loc", ())[1:]) or str(e.get("loc")) for e in exc.errors]
     return api.create_response(
         request,
-        {"detail": f"请求参数有误：{', '.join(fields)}", "errors": exc.errors},
+        {
+            "detail": f"请求参数有误：{', '.join(fields)}",
+            "field": fields[0] if fields else None,
+            "errors": exc.errors,
+        },
         status=422,
     )
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "请先登录"}, status=401)
+    return api.create_response(request, {"detail": "请先登录", "field": None}, status=401)

@@ -8,7 +8,8 @@ writes only when there is no problem at all.
 
 Checks: required columns present; school code known and inside the importer's editable scope;
 year a whole number in 2000–2100; section known and one the school's stage has (a 小学 has no
-初中部; a 九年一贯制 school has both); every value present, numeric, not negative; counts whole;
+初中部; a 九年一贯制 school has both); every value present, numeric, not negative; counts whole
+and within a 32-bit integer (``lib.bounds.parse_int_cell``), amounts at most 10^15;
 enrolment not zero; 高于规定学历教师数 ≤ 专任教师数; no (school, year, section) twice in the file.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from educloud.equity.tabular import Table, parse_number
+from educloud.lib.bounds import INT32_MAX, parse_int_cell
 from educloud.lib.scope import Scope
 from educloud.schools.api import SECTIONS_BY_STAGE, STATS_COUNT_FIELDS, School, SchoolYearStats, scope_filter
 
@@ -60,6 +62,8 @@ SECTION_NAMES = {
 SECTION_LABELS = dict(SchoolYearStats.Section.choices)
 STAGE_NAMES = dict(School.Stage.choices)
 MAX_PROBLEMS_SHOWN = 1000
+YEAR_LOW, YEAR_HIGH = 2000, 2100
+MAX_AMOUNT = 1e15  # areas (m²) and money (元): far above any school's, far below float overflow in sums
 _IN_CHUNK = 900
 
 
@@ -155,16 +159,12 @@ def check_rows(table: Table, *, editable_scope: Scope) -> CheckedFile:
 
         year: int | None = None
         try:
-            number = parse_number(cell(row, "year"))
-        except ValueError:
-            bad("year", f"年份 {cell(row, 'year')!r} 不是数字")
+            year = parse_int_cell(cell(row, "year"), low=YEAR_LOW, high=YEAR_HIGH)
+        except ValueError as exc:
+            bad("year", f"年份无效：{exc}（应为 {YEAR_LOW}–{YEAR_HIGH} 的整数）")
         else:
-            if number is None:
+            if year is None:
                 bad("year", "缺少年份")
-            elif number != int(number) or not 2000 <= number <= 2100:
-                bad("year", f"年份 {cell(row, 'year')!r} 无效（应为 2000–2100 的整数）")
-            else:
-                year = int(number)
 
         raw_section = str(cell(row, "section") or "").strip()
         section = SECTION_NAMES.get(raw_section)
@@ -187,10 +187,15 @@ def check_rows(table: Table, *, editable_scope: Scope) -> CheckedFile:
                 bad(field, "缺少数值")
             elif value < 0:
                 bad(field, f"不能为负数（{raw!r}）")
-            elif field in STATS_COUNT_FIELDS and value != int(value):
-                bad(field, f"应为整数（{raw!r}）")
+            elif field in STATS_COUNT_FIELDS:
+                try:  # counts are stored as 32-bit integers: 2^63 reaches no database
+                    values[field] = parse_int_cell(raw, low=0, high=INT32_MAX) or 0
+                except ValueError as exc:
+                    bad(field, f"应为 0–{INT32_MAX} 的整数：{exc}")
+            elif value > MAX_AMOUNT:
+                bad(field, f"数值过大（{raw!r}，上限 {MAX_AMOUNT:.0e}）")
             else:
-                values[field] = int(value) if field in STATS_COUNT_FIELDS else value
+                values[field] = value
         if values.get("enrolment") == 0:
             bad("enrolment", "在校生数为 0：无法计算生均指标")
         if "teachers_above_degree" in values and "teachers" in values:

@@ -34,6 +34,7 @@ from educloud.equity.indicators import (
 )
 from educloud.equity.reports import jsonable
 from educloud.equity.tabular import xlsx_bytes
+from educloud.lib.bounds import YEAR_MAX, YEAR_MIN, int_param
 from educloud.lib.errors import DomainError, InvalidInput
 from educloud.lib.pages import error_page as _error_page
 
@@ -52,13 +53,8 @@ def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _year(request: HttpRequest) -> int | None:
-    raw = request.GET.get("year") or request.POST.get("year")
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"年份 {raw!r} 不是数字", field="year") from None
+    data = request.GET if request.GET.get("year") else request.POST
+    return int_param(data, "year", low=YEAR_MIN, high=YEAR_MAX, label="年份")
 
 
 def _stage(request: HttpRequest, default: str = "primary") -> str:
@@ -430,7 +426,10 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
         return render(
             request, "web/error.html", {"message": "导入统计数据需要学校或教育行政部门的修改权限"}, status=403
         )
-    year = _year(request) or (available_years() or [2025])[0]
+    try:
+        year = _year(request) or (available_years() or [2025])[0]
+    except DomainError as exc:
+        return _error_page(request, exc)
     header = [label for _, label in COLUMNS]
     rows = template_rows(editable_scope=scope, year=year)
     filename = f"学校年度统计模板_{year}.{fmt}"

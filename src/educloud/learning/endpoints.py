@@ -13,6 +13,8 @@ from ninja.security import django_auth
 
 from educloud.learning import selectors, services
 from educloud.learning.tabular import ImportRejected
+from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, ErrorOut, with_errors
+from educloud.lib.bounds import Grade, Id
 
 router = Router(tags=["learning"], auth=django_auth)
 
@@ -51,9 +53,10 @@ class RowErrorOut(Schema):
     problem: str
 
 
-class ImportErrorsOut(Schema):
-    detail: str
-    errors: list[RowErrorOut]
+class ImportErrorsOut(ErrorOut):
+    """400: rows with problems (``errors``), or the file refused as a whole (``detail`` only)."""
+
+    errors: list[RowErrorOut] = []
 
 
 class ItemOut(Schema):
@@ -94,7 +97,7 @@ class NodeOut(Schema):
 
 class PracticeOut(Schema):
     knowledge_point: str
-    item_id: int
+    item_id: Id
     stem: str
     type: str
     options: list[str]
@@ -141,12 +144,18 @@ def _codes(ids: list[int]) -> dict[int, str]:
     return dict(KnowledgePoint.objects.filter(pk__in=ids).values_list("pk", "code"))
 
 
-@router.get("/graphs", response=list[GraphOut], summary="知识图谱列表（学科 × 学段）")
+@router.get(
+    "/graphs", response=with_errors(list[GraphOut], LOGIN_ERRORS), summary="知识图谱列表（学科 × 学段）"
+)
 def graphs(request):  # type: ignore[no-untyped-def]
     return [GraphOut(subject=g.subject, stage=g.stage, n_points=g.n_points) for g in selectors.graph_list()]
 
 
-@router.get("/knowledge-points", response=list[PointOut], summary="一个知识图谱的知识点与先修关系")
+@router.get(
+    "/knowledge-points",
+    response=with_errors(list[PointOut], LOGIN_ERRORS),
+    summary="一个知识图谱的知识点与先修关系",
+)
 def knowledge_points(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     graph = selectors.graph_pick(q.subject, q.stage)
     nodes = selectors.graph_nodes(selectors.knowledge_points(subject=graph.subject, stage=graph.stage))
@@ -165,14 +174,21 @@ def knowledge_points(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-
     ]
 
 
-@router.get("/knowledge-graph.csv", summary="导出知识图谱 CSV")
+@router.get(
+    "/knowledge-graph.csv",
+    response=with_errors(str, LOGIN_ERRORS),
+    summary="导出知识图谱 CSV",
+    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
 def graph_export(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     data = selectors.graph_export(subject=q.subject, stage=q.stage)
     return HttpResponse(data, content_type="text/csv; charset=utf-8")
 
 
 @router.post(
-    "/prerequisites", response={201: PrerequisiteIn}, summary="添加先修关系（形成循环时拒绝并给出循环）"
+    "/prerequisites",
+    response=with_errors({201: PrerequisiteIn}, LOGIN_ERRORS),
+    summary="添加先修关系（形成循环时拒绝并给出循环）",
 )
 def prerequisite_add(request, payload: PrerequisiteIn):  # type: ignore[no-untyped-def]
     services.prerequisite_add(actor=request.user, prerequisite=payload.prerequisite, point=payload.point)
@@ -184,7 +200,7 @@ def _import(request, run, file, dry_run):  # type: ignore[no-untyped-def]
         report = run(actor=request.user, data=file.read(), filename=file.name or "", dry_run=dry_run)
     except ImportRejected as exc:
         errors = [RowErrorOut(row=e.row, column=e.column, problem=e.problem) for e in exc.errors]
-        return Status(400, ImportErrorsOut(detail=exc.message, errors=errors))
+        return Status(400, ImportErrorsOut(detail=exc.message, field=exc.field, errors=errors))
     out = ImportOut(
         created=report.created, updated=report.updated, unchanged=report.unchanged, dry_run=dry_run
     )
@@ -193,7 +209,7 @@ def _import(request, run, file, dry_run):  # type: ignore[no-untyped-def]
 
 @router.post(
     "/knowledge-graph/import",
-    response={200: ImportOut, 400: ImportErrorsOut},
+    response=with_errors({200: ImportOut, 400: ImportErrorsOut}, LOGIN_ERRORS, UPLOAD_ERRORS),
     summary="导入知识图谱 CSV（全有或全无）",
 )
 def graph_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):  # type: ignore[no-untyped-def]
@@ -202,7 +218,7 @@ def graph_import(request, file: File[UploadedFile], dry_run: Form[bool] = False)
 
 @router.post(
     "/items/import",
-    response={200: ImportOut, 400: ImportErrorsOut},
+    response=with_errors({200: ImportOut, 400: ImportErrorsOut}, LOGIN_ERRORS, UPLOAD_ERRORS),
     summary="导入题目 CSV/Excel（全有或全无）",
 )
 def items_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):  # type: ignore[no-untyped-def]
@@ -223,17 +239,21 @@ def _item_out(item) -> ItemOut:  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/items", response=list[ItemOut], summary="题库（含答案；教师、学校管理员、教研管理部门）")
+@router.get(
+    "/items",
+    response=with_errors(list[ItemOut], LOGIN_ERRORS),
+    summary="题库（含答案；教师、学校管理员、教研管理部门）",
+)
 def items(request, knowledge_point: str | None = None):  # type: ignore[no-untyped-def]
     return [_item_out(i) for i in selectors.item_list(actor=request.user, knowledge_point=knowledge_point)]
 
 
 @router.post(
     "/items/{item_id}/responses",
-    response={201: AnswerOut},
+    response=with_errors({201: AnswerOut}, LOGIN_ERRORS),
     summary="学生作答一道题（评分、记录 xAPI、更新掌握度）",
 )
-def answer(request, item_id: int, payload: AnswerIn):  # type: ignore[no-untyped-def]
+def answer(request, item_id: Id, payload: AnswerIn):  # type: ignore[no-untyped-def]
     item = selectors.item_get(item_id=item_id)
     answered = services.response_record(actor=request.user, item=item, answer=payload.answer)
     points = dict(item.knowledge_points.values_list("pk", "code"))
@@ -248,7 +268,9 @@ def answer(request, item_id: int, payload: AnswerIn):  # type: ignore[no-untyped
     return Status(201, out)
 
 
-@router.get("/mastery/me", response=list[NodeOut], summary="我的知识掌握（学生本人）")
+@router.get(
+    "/mastery/me", response=with_errors(list[NodeOut], LOGIN_ERRORS), summary="我的知识掌握（学生本人）"
+)
 def my_mastery(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     graph = selectors.graph_pick(q.subject, q.stage)
     nodes = selectors.student_map(actor=request.user, subject=graph.subject, stage=graph.stage)
@@ -265,7 +287,11 @@ def my_mastery(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     ]
 
 
-@router.get("/practice/next", response={200: PracticeOut, 204: None}, summary="学习路径推荐的下一题")
+@router.get(
+    "/practice/next",
+    response=with_errors({200: PracticeOut, 204: None}, LOGIN_ERRORS),
+    summary="学习路径推荐的下一题",
+)
 def practice_next(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     graph = selectors.graph_pick(q.subject, q.stage)
     nxt = selectors.practice_next(actor=request.user, subject=graph.subject, stage=graph.stage)
@@ -283,10 +309,12 @@ def practice_next(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def
 
 
 @router.get(
-    "/mastery/class", response=ClassOut, summary="班级知识掌握热力图（本校教师、学校管理员；记录访问）"
+    "/mastery/class",
+    response=with_errors(ClassOut, LOGIN_ERRORS),
+    summary="班级知识掌握热力图（本校教师、学校管理员；记录访问）",
 )
 def class_mastery(  # type: ignore[no-untyped-def]
-    request, school: str, grade: int, class_label: str, subject: str | None = None, stage: str | None = None
+    request, school: str, grade: Grade, class_label: str, subject: str | None = None, stage: str | None = None
 ):
     graph = selectors.graph_pick(subject, stage)
     heat = selectors.class_heatmap(
@@ -306,7 +334,11 @@ def class_mastery(  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/mastery/schools", response=AggregateOut, summary="各校知识点掌握比例（仅统计数据）")
+@router.get(
+    "/mastery/schools",
+    response=with_errors(AggregateOut, LOGIN_ERRORS),
+    summary="各校知识点掌握比例（仅统计数据）",
+)
 def school_mastery(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     graph = selectors.graph_pick(q.subject, q.stage)
     agg = selectors.school_aggregates(actor=request.user, subject=graph.subject, stage=graph.stage)

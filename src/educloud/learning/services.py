@@ -42,6 +42,7 @@ from educloud.learning.models import (
     StudentMastery,
 )
 from educloud.learning.tabular import ImportRejected, RowError, read_table
+from educloud.lib.bounds import INT64_MAX, parse_int, parse_int_cell
 from educloud.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from educloud.lrs import api as lrs_api
 
@@ -92,7 +93,11 @@ def item_for_activity(activity_id: str) -> Item | None:
     prefix = f"{site_base_url()}/learning/items/"
     if activity_id.startswith(prefix):
         rest = activity_id[len(prefix) :].rstrip("/")
-        return Item.objects.filter(pk=int(rest)).first() if rest.isdigit() else None
+        try:
+            pk = parse_int(rest, low=1, high=INT64_MAX)
+        except ValueError:
+            return None
+        return Item.objects.filter(pk=pk).first()
     return Item.objects.filter(iri=activity_id).first()
 
 
@@ -418,9 +423,9 @@ def items_import(
         difficulty: int | None = None
         raw_difficulty = row.get("难度", "")
         if raw_difficulty:
-            if raw_difficulty.isdigit() and 1 <= int(raw_difficulty) <= 5:
-                difficulty = int(raw_difficulty)
-            else:
+            try:
+                difficulty = parse_int_cell(raw_difficulty, low=1, high=5)
+            except ValueError:
                 row_errors.append(
                     RowError(no, "难度", f"难度应为 1–5 的整数或留空，而不是“{raw_difficulty}”")
                 )

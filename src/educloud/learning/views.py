@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from educloud.learning import selectors, services
 from educloud.learning.tabular import ImportRejected
-from educloud.lib.errors import DomainError
+from educloud.lib.bounds import GRADE_MAX, GRADE_MIN, INT64_MAX, int_param
+from educloud.lib.errors import DomainError, InvalidInput
 from educloud.lib.pages import error_page as _error_page
 
 
@@ -71,7 +72,8 @@ def practice(request: HttpRequest) -> HttpResponse:
     try:
         graph = _graph(request)
         if request.method == "POST":
-            item = selectors.item_get(item_id=int(request.POST.get("item", "0") or 0))
+            item_id = int_param(request.POST, "item", low=1, high=INT64_MAX, label="题目编号")
+            item = selectors.item_get(item_id=item_id or 0)
             before = selectors.student_map(actor=request.user, subject=graph.subject, stage=graph.stage)
             p_before = {n.point.pk: n.p for n in before}
             try:
@@ -114,7 +116,9 @@ def classes(request: HttpRequest) -> HttpResponse:
 def class_detail(request: HttpRequest) -> HttpResponse:
     try:
         graph = _graph(request)
-        grade = int(request.GET.get("grade", ""))
+        grade = int_param(request.GET, "grade", low=GRADE_MIN, high=GRADE_MAX, label="年级")
+        if grade is None:
+            raise InvalidInput("年级无效：缺少年级", field="grade")
     except DomainError as exc:
         return _error_page(request, exc)
     except ValueError:

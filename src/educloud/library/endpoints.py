@@ -17,6 +17,8 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import SessionAuth as _NinjaSessionAuth
 
+from educloud.lib.api_errors import LOGIN_ERRORS, UPLOAD_ERRORS, with_errors
+from educloud.lib.bounds import Id, Page, UtcDatetime
 from educloud.lib.errors import InvalidInput
 from educloud.library import selectors, services
 from educloud.library.models import AccessRequest, Resource, ResourceVersion
@@ -218,7 +220,7 @@ class CollectionIn(Schema):
 
 
 class CollectionItemIn(Schema):
-    resource_id: int
+    resource_id: Id
 
 
 class CrossBorderOut(Schema):
@@ -242,7 +244,7 @@ def _detail(request: HttpRequest, resource: Resource) -> ResourceDetail:
 
 @router.get(
     "/resources",
-    response=ResourceList,
+    response=with_errors(ResourceList),
     summary="资源列表与检索（q 为检索词）",
     description=(
         "分面：subject、stage、grade、type、province_code、city_code、license；未知或无效的分面返回 400。"
@@ -258,7 +260,7 @@ def resources(
     province_code: str | None = None,
     city_code: str | None = None,
     license: str | None = None,
-    page: int = 1,
+    page: Page = 1,
     page_size: int = 20,
     facets: bool = False,
 ):  # type: ignore[no-untyped-def]
@@ -293,17 +295,24 @@ def resources(
     }
 
 
-@router.get("/suggest", response=list[str], summary="检索词联想")
+@router.get("/suggest", response=with_errors(list[str]), summary="检索词联想")
 def suggest(request, prefix: str = Query(..., max_length=50)):  # type: ignore[no-untyped-def]
     return selectors.resource_suggest(actor=request.user, prefix=prefix)
 
 
-@router.get("/resources/{resource_id}", response=ResourceDetail, summary="资源详情（含全部版本）")
-def resource(request, resource_id: int):  # type: ignore[no-untyped-def]
+@router.get(
+    "/resources/{resource_id}", response=with_errors(ResourceDetail), summary="资源详情（含全部版本）"
+)
+def resource(request, resource_id: Id):  # type: ignore[no-untyped-def]
     return _detail(request, selectors.resource_get(actor=request.user, resource_id=resource_id))
 
 
-@router.post("/resources", response={201: ResourceDetail}, auth=django_auth, summary="新建资源（草稿）")
+@router.post(
+    "/resources",
+    response=with_errors({201: ResourceDetail}, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="新建资源（草稿）",
+)
 def resource_create(request, payload: ResourceIn):  # type: ignore[no-untyped-def]
     data = payload.dict()
     school_code = data.pop("school_code")
@@ -311,39 +320,60 @@ def resource_create(request, payload: ResourceIn):  # type: ignore[no-untyped-de
     return Status(201, _detail(request, created))
 
 
-@router.patch("/resources/{resource_id}", response=ResourceDetail, auth=django_auth, summary="修改资源信息")
-def resource_update(request, resource_id: int, payload: ResourcePatch):  # type: ignore[no-untyped-def]
+@router.patch(
+    "/resources/{resource_id}",
+    response=with_errors(ResourceDetail, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="修改资源信息",
+)
+def resource_update(request, resource_id: Id, payload: ResourcePatch):  # type: ignore[no-untyped-def]
     changes = payload.dict(exclude_unset=True)
     return _detail(
         request, services.resource_update(actor=request.user, resource_id=resource_id, changes=changes)
     )
 
 
-@router.post("/resources/{resource_id}/submit", response=ResourceDetail, auth=django_auth, summary="提交审核")
-def resource_submit(request, resource_id: int):  # type: ignore[no-untyped-def]
+@router.post(
+    "/resources/{resource_id}/submit",
+    response=with_errors(ResourceDetail, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="提交审核",
+)
+def resource_submit(request, resource_id: Id):  # type: ignore[no-untyped-def]
     return _detail(request, services.resource_submit(actor=request.user, resource_id=resource_id))
 
 
 @router.post(
-    "/resources/{resource_id}/approve", response=ResourceDetail, auth=django_auth, summary="审核通过并发布"
+    "/resources/{resource_id}/approve",
+    response=with_errors(ResourceDetail, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="审核通过并发布",
 )
-def resource_approve(request, resource_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+def resource_approve(request, resource_id: Id, payload: NoteIn):  # type: ignore[no-untyped-def]
     return _detail(
         request, services.resource_approve(actor=request.user, resource_id=resource_id, note=payload.note)
     )
 
 
-@router.post("/resources/{resource_id}/reject", response=ResourceDetail, auth=django_auth, summary="退回修改")
-def resource_reject(request, resource_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/resources/{resource_id}/reject",
+    response=with_errors(ResourceDetail, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="退回修改",
+)
+def resource_reject(request, resource_id: Id, payload: NoteIn):  # type: ignore[no-untyped-def]
     return _detail(
         request, services.resource_reject(actor=request.user, resource_id=resource_id, note=payload.note)
     )
 
 
 @router.post(
-    "/resources/{resource_id}/withdraw", response=ResourceDetail, auth=django_auth, summary="撤回资源"
+    "/resources/{resource_id}/withdraw",
+    response=with_errors(ResourceDetail, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="撤回资源",
 )
-def resource_withdraw(request, resource_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
+def resource_withdraw(request, resource_id: Id, payload: NoteIn):  # type: ignore[no-untyped-def]
     return _detail(
         request, services.resource_withdraw(actor=request.user, resource_id=resource_id, reason=payload.note)
     )
@@ -351,13 +381,13 @@ def resource_withdraw(request, resource_id: int, payload: NoteIn):  # type: igno
 
 @router.post(
     "/resources/{resource_id}/versions",
-    response={201: VersionOut},
+    response=with_errors({201: VersionOut}, LOGIN_ERRORS, UPLOAD_ERRORS),
     auth=django_auth,
     summary="上传新版本（按内容检查类型；同内容只存一份；旧版本保留）",
 )
 def version_upload(
     request,  # type: ignore[no-untyped-def]
-    resource_id: int,
+    resource_id: Id,
     file: File[UploadedFile],
     note: Form[str] = "",
 ):  # type: ignore[no-untyped-def]
@@ -371,11 +401,11 @@ def version_upload(
 
 @router.post(
     "/resources/{resource_id}/cover",
-    response=ResourceDetail,
+    response=with_errors(ResourceDetail, LOGIN_ERRORS, UPLOAD_ERRORS),
     auth=django_auth,
     summary="设置封面图片（PNG/JPEG，按内容检查）",
 )
-def cover_set(request, resource_id: int, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+def cover_set(request, resource_id: Id, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     resource = services.resource_cover_set(
         actor=request.user, resource_id=resource_id, fileobj=file, filename=file.name or "cover"
     )
@@ -384,11 +414,11 @@ def cover_set(request, resource_id: int, file: File[UploadedFile]):  # type: ign
 
 @router.post(
     "/resources/{resource_id}/access-requests",
-    response={201: AccessRequestOut},
+    response=with_errors({201: AccessRequestOut}, LOGIN_ERRORS),
     auth=django_auth,
     summary="申请访问受限资源",
 )
-def access_request_create(request, resource_id: int, payload: AccessRequestIn):  # type: ignore[no-untyped-def]
+def access_request_create(request, resource_id: Id, payload: AccessRequestIn):  # type: ignore[no-untyped-def]
     created = services.access_request_create(
         actor=request.user, resource_id=resource_id, message=payload.message
     )
@@ -397,7 +427,7 @@ def access_request_create(request, resource_id: int, payload: AccessRequestIn): 
 
 @router.get(
     "/access-requests",
-    response=list[AccessRequestOut],
+    response=with_errors(list[AccessRequestOut], LOGIN_ERRORS),
     auth=django_auth,
     summary="我可处理的与我发出的访问申请",
 )
@@ -409,55 +439,69 @@ def access_requests(request, box: Literal["incoming", "outgoing"] = "incoming"):
 
 @router.post(
     "/access-requests/{request_id}/decide",
-    response=AccessRequestOut,
+    response=with_errors(AccessRequestOut, LOGIN_ERRORS),
     auth=django_auth,
     summary="同意或拒绝访问申请",
 )
-def access_request_decide(request, request_id: int, payload: DecisionIn):  # type: ignore[no-untyped-def]
+def access_request_decide(request, request_id: Id, payload: DecisionIn):  # type: ignore[no-untyped-def]
     return services.access_request_decide(
         actor=request.user, request_id=request_id, approve=payload.approve, reason=payload.reason
     )
 
 
 @router.post(
-    "/resources/{resource_id}/rating", response=EngagementOut, auth=django_auth, summary="评分（1–5）与评价"
+    "/resources/{resource_id}/rating",
+    response=with_errors(EngagementOut, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="评分（1–5）与评价",
 )
-def rate(request, resource_id: int, payload: RatingIn):  # type: ignore[no-untyped-def]
+def rate(request, resource_id: Id, payload: RatingIn):  # type: ignore[no-untyped-def]
     return services.resource_rate(
         actor=request.user, resource_id=resource_id, value=payload.value, review=payload.review
     )
 
 
 @router.post(
-    "/resources/{resource_id}/favourite", response=EngagementOut, auth=django_auth, summary="收藏或取消收藏"
+    "/resources/{resource_id}/favourite",
+    response=with_errors(EngagementOut, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="收藏或取消收藏",
 )
-def favourite(request, resource_id: int, payload: FavouriteIn):  # type: ignore[no-untyped-def]
+def favourite(request, resource_id: Id, payload: FavouriteIn):  # type: ignore[no-untyped-def]
     return services.resource_favourite(actor=request.user, resource_id=resource_id, on=payload.on)
 
 
 @router.post(
-    "/resources/{resource_id}/complete", response=EngagementOut, auth=django_auth, summary="标记已完成学习"
+    "/resources/{resource_id}/complete",
+    response=with_errors(EngagementOut, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="标记已完成学习",
 )
-def complete(request, resource_id: int):  # type: ignore[no-untyped-def]
+def complete(request, resource_id: Id):  # type: ignore[no-untyped-def]
     resource = selectors.resource_get(actor=request.user, resource_id=resource_id)
     return services.resource_complete(actor=request.user, resource=resource)
 
 
-@router.get("/collections", response=list[CollectionOut], summary="精选合集")
+@router.get("/collections", response=with_errors(list[CollectionOut]), summary="精选合集")
 def collections(request):  # type: ignore[no-untyped-def]
     return list(selectors.collection_list())
 
 
 @router.get(
-    "/collections/{collection_id}/resources", response=list[ResourceOut], summary="合集中我可见的资源"
+    "/collections/{collection_id}/resources",
+    response=with_errors(list[ResourceOut]),
+    summary="合集中我可见的资源",
 )
-def collection_resources(request, collection_id: int):  # type: ignore[no-untyped-def]
+def collection_resources(request, collection_id: Id):  # type: ignore[no-untyped-def]
     collection = selectors.collection_get(collection_id=collection_id)
     return selectors.collection_items(actor=request.user, collection=collection)
 
 
 @router.post(
-    "/collections", response={201: CollectionOut}, auth=django_auth, summary="新建合集（教育行政部门）"
+    "/collections",
+    response=with_errors({201: CollectionOut}, LOGIN_ERRORS),
+    auth=django_auth,
+    summary="新建合集（教育行政部门）",
 )
 def collection_create(request, payload: CollectionIn):  # type: ignore[no-untyped-def]
     return Status(
@@ -470,11 +514,11 @@ def collection_create(request, payload: CollectionIn):  # type: ignore[no-untype
 
 @router.post(
     "/collections/{collection_id}/items",
-    response={201: CollectionOut},
+    response=with_errors({201: CollectionOut}, LOGIN_ERRORS),
     auth=django_auth,
     summary="向合集添加资源",
 )
-def collection_add(request, collection_id: int, payload: CollectionItemIn):  # type: ignore[no-untyped-def]
+def collection_add(request, collection_id: Id, payload: CollectionItemIn):  # type: ignore[no-untyped-def]
     item = services.collection_add(
         actor=request.user, collection_id=collection_id, resource_id=payload.resource_id
     )
@@ -483,24 +527,24 @@ def collection_add(request, collection_id: int, payload: CollectionItemIn):  # t
 
 @router.delete(
     "/collections/{collection_id}/items/{resource_id}",
-    response={204: None},
+    response=with_errors({204: None}, LOGIN_ERRORS),
     auth=django_auth,
     summary="从合集移除资源",
 )
-def collection_remove(request, collection_id: int, resource_id: int):  # type: ignore[no-untyped-def]
+def collection_remove(request, collection_id: Id, resource_id: Id):  # type: ignore[no-untyped-def]
     services.collection_remove(actor=request.user, collection_id=collection_id, resource_id=resource_id)
     return Status(204, None)
 
 
 @router.get(
     "/stats/cross-border",
-    response=list[CrossBorderOut],
+    response=with_errors(list[CrossBorderOut]),
     summary="跨省使用统计：四川用户使用重庆资源及反向（按周期，人数为去重用户数）",
 )
 def cross_border(
     request,  # type: ignore[no-untyped-def]
     period: Literal["day", "week", "month", "year"] = "month",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ):  # type: ignore[no-untyped-def]
     return selectors.cross_border_usage(since=since, until=until, period=period)

@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from educloud.lib.bounds import INT64_MAX, PAGE_MAX, int_param
 from educloud.lib.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from educloud.lib.pages import error_page as _error_page
 from educloud.library import oai, policy, selectors, services, vocab
@@ -70,9 +71,10 @@ def index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     filters = {k: v for k, v in request.GET.items() if k in selectors.FACETS and v}
     try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+        page = int_param(request.GET, "page", low=-PAGE_MAX, high=PAGE_MAX, label="页码", default=1)
+        page = max(1, page or 1)
+    except DomainError as exc:
+        return _error_page(request, exc)
     try:
         result = selectors.resource_list(
             actor=request.user, query=q, filters=filters, page=page, page_size=20, with_facets=True
@@ -432,9 +434,9 @@ def resource_action(request: HttpRequest, resource_id: int, action: str) -> Http
 @require_POST
 def resource_rate(request: HttpRequest, resource_id: int) -> HttpResponse:
     try:
-        value = int(request.POST.get("value", "0"))
-    except ValueError:
-        value = 0
+        value = int_param(request.POST, "value", low=-100, high=100, label="评分", default=0) or 0
+    except DomainError:
+        value = 0  # refused by the service below with its own message
     try:
         services.resource_rate(
             actor=request.user, resource_id=resource_id, value=value, review=request.POST.get("review", "")
@@ -566,7 +568,7 @@ def collection_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def collection_add(request: HttpRequest, collection_id: int) -> HttpResponse:
     try:
-        resource_id = int(request.POST.get("resource_id", "0"))
+        resource_id = int_param(request.POST, "resource_id", low=0, high=INT64_MAX, label="资源编号") or 0
         services.collection_add(actor=request.user, collection_id=collection_id, resource_id=resource_id)
     except ValueError:
         messages.error(request, "资源编号无效")

@@ -8,6 +8,7 @@ import orjson
 from django.http import HttpResponse
 from ninja import Router, Schema
 
+from educloud.lib.api_errors import with_errors
 from educloud.regions.api import County, county_get, county_rows
 
 router = Router(tags=["regions"])
@@ -45,7 +46,12 @@ class CountyOut(Schema):
         )
 
 
-@router.get("/counties", response=list[CountyOut], summary="成渝地区双城经济圈成员区县（142 个）", auth=None)
+@router.get(
+    "/counties",
+    response=with_errors(list[CountyOut]),
+    summary="成渝地区双城经济圈成员区县（142 个）",
+    auth=None,
+)
 def counties(
     request,  # type: ignore[no-untyped-def]
     province_code: str | None = None,
@@ -58,6 +64,6 @@ def counties(
     return HttpResponse(orjson.dumps(rows), content_type="application/json; charset=utf-8")
 
 
-@router.get("/counties/{code}", response=CountyOut, summary="一个成员区县", auth=None)
+@router.get("/counties/{code}", response=with_errors(CountyOut), summary="一个成员区县", auth=None)
 def county(request, code: str) -> CountyOut:  # type: ignore[no-untyped-def]
     return CountyOut.from_county(county_get(code=code))

@@ -13,6 +13,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import django_auth
 
 from educloud.accounts.api import edit_scope, view_scope
+from educloud.lib.api_errors import LOGIN_ERRORS, with_errors
 from educloud.schools.api import School, school_get, school_list, school_stats, school_update
 
 router = Router(tags=["schools"], auth=django_auth)
@@ -65,7 +66,7 @@ class SchoolPatch(Schema):
     latitude: float | None = None
 
 
-@router.get("", response=list[SchoolOut], summary="我有权查看的学校")
+@router.get("", response=with_errors(list[SchoolOut], LOGIN_ERRORS), summary="我有权查看的学校")
 @paginate(PageNumberPagination, page_size=50)
 def schools(
     request,  # type: ignore[no-untyped-def]
@@ -89,12 +90,14 @@ def _detail(school: School) -> SchoolDetailOut:
     return detail
 
 
-@router.get("/{code}", response=SchoolDetailOut, summary="一所学校及其年度统计")
+@router.get("/{code}", response=with_errors(SchoolDetailOut, LOGIN_ERRORS), summary="一所学校及其年度统计")
 def school(request, code: str) -> SchoolDetailOut:  # type: ignore[no-untyped-def]
     return _detail(school_get(scope=view_scope(request.user), code=code))
 
 
-@router.patch("/{code}", response=SchoolDetailOut, summary="修改学校基本信息（限本辖区）")
+@router.patch(
+    "/{code}", response=with_errors(SchoolDetailOut, LOGIN_ERRORS), summary="修改学校基本信息（限本辖区）"
+)
 def school_patch(request, code: str, payload: SchoolPatch) -> SchoolDetailOut:  # type: ignore[no-untyped-def]
     changes = payload.dict(exclude_unset=True)
     return _detail(school_update(editable_scope=edit_scope(request.user), code=code, changes=changes))

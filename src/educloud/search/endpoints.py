@@ -9,6 +9,8 @@ A web-layer module: it turns the caller into visibility keys (``visibility_keys_
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from educloud.lib.api_errors import with_errors
+from educloud.lib.bounds import PAGE_MAX
 from educloud.search.api import MAX_PAGE_SIZE, search, suggest, visibility_keys_for
 
 router = Router(tags=["search"])
@@ -21,7 +23,7 @@ class SearchParams(Schema):
         "", description="查询词（中文、繁体、拼音首字母均可）；为空时按质量与时间浏览", max_length=200
     )
     source: str = Field(DEFAULT_SOURCE, description="来源，例如 library.resource")
-    page: int = Field(1, description="页码，从 1 开始")
+    page: int = Field(1, description="页码，从 1 开始", le=PAGE_MAX)
     page_size: int = Field(20, description=f"每页条数，1–{MAX_PAGE_SIZE}")
 
 
@@ -39,7 +41,7 @@ class SearchOut(Schema):
     count_exact: bool
 
 
-@router.get("/", response=SearchOut, summary="全文检索（按调用者权限过滤）")
+@router.get("/", response=with_errors(SearchOut), summary="全文检索（按调用者权限过滤）")
 def search_endpoint(request: HttpRequest, params: Query[SearchParams]) -> dict[str, object]:
     result = search(
         query=params.q,
@@ -56,6 +58,6 @@ class SuggestParams(Schema):
     source: str = Field(DEFAULT_SOURCE, description="来源，例如 library.resource")
 
 
-@router.get("/suggest", response=list[str], summary="输入提示（标题）")
+@router.get("/suggest", response=with_errors(list[str]), summary="输入提示（标题）")
 def suggest_endpoint(request: HttpRequest, params: Query[SuggestParams]) -> list[str]:
     return suggest(prefix=params.q, source=params.source, visibility_keys=visibility_keys_for(request.user))
