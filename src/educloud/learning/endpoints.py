@@ -176,9 +176,11 @@ def knowledge_points(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-
 
 @router.get(
     "/knowledge-graph.csv",
-    response=with_errors(str, LOGIN_ERRORS),
+    response=with_errors({}, LOGIN_ERRORS),  # 200 is text/csv, documented below
     summary="导出知识图谱 CSV",
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={
+        "responses": {"200": {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+    },
 )
 def graph_export(request, q: Query[GraphQuery]):  # type: ignore[no-untyped-def]
     data = selectors.graph_export(subject=q.subject, stage=q.stage)
