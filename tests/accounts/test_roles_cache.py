@@ -78,3 +78,13 @@ def test_a_deactivated_user_has_no_roles_even_when_cached():
     User.objects.filter(pk=teacher.pk).update(is_active=False)
     teacher = User.objects.get(pk=teacher.pk)
     assert not view_scope(teacher).school_codes
+
+
+def test_a_city_bureau_searches_without_reading_its_roles_or_city_again(login):
+    client = login("chengdu_bureau")
+    url = "/api/v1/search/?q=数学"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"accounts_roleassignment"' not in sql and '"regions_city"' not in sql

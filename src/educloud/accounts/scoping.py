@@ -66,7 +66,7 @@ def _roles(user: User | None) -> list[RoleAssignment]:
         key = roles_cache_key(user)
         cached = cache.get(key)
         if cached is None:
-            cached = list(user.roles.select_related("school"))
+            cached = list(user.roles.select_related("school", "city"))  # city: search's visibility keys
             cache.set(key, cached, ROLES_SECONDS)
         user._educloud_roles = cached  # type: ignore[attr-defined]  # per-request cache on the instance
     return cached
