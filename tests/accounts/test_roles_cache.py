@@ -88,3 +88,13 @@ def test_a_city_bureau_searches_without_reading_its_roles_or_city_again(login):
         assert client.get(url).status_code == 200
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert '"accounts_roleassignment"' not in sql and '"regions_city"' not in sql
+
+
+def test_a_partly_loaded_user_saves_only_its_loaded_fields():
+    partial = User.objects.only("id", "display_name").get(username="teacher")
+    partial.display_name = "教师甲（改名）"
+    with CaptureQueriesContext(connection) as queries:
+        partial.save()
+    sent = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(sent) == 1 and sent[0].startswith("UPDATE") and '"password"' not in sent[0]
+    assert User.objects.get(username="teacher").display_name == "教师甲（改名）"

@@ -34,8 +34,11 @@ class User(AbstractUser):
         # ``roles_version`` back (the cache would serve the roles from before the change).
         full = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
         if full and not self._state.adding and self.pk is not None:
+            deferred = self.get_deferred_fields()  # as Django's own save: only the loaded fields
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "roles_version"
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "roles_version" and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
 
