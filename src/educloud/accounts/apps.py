@@ -13,3 +13,12 @@ class AccountsConfig(AppConfig):
         from educloud.accounts.login_limits import on_login_failed
 
         user_login_failed.connect(on_login_failed, dispatch_uid="educloud.accounts.login_limits")
+
+        from django.db.models.signals import post_delete, post_save
+
+        from educloud.accounts.models import RoleAssignment
+        from educloud.accounts.scoping import on_role_changed
+
+        # A role change raises the user's roles_version: the cached roles are keyed by it (ADR 0012).
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(on_role_changed, sender=RoleAssignment, dispatch_uid=f"accounts.role_{name}")

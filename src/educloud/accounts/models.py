@@ -12,6 +12,8 @@ other than the student is written to ``PersonalDataAccess``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -23,6 +25,22 @@ from educloud.schools.models import School
 class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     is_synthetic = models.BooleanField(default=False)
+    # Raised in the same transaction as any change of the user's roles (accounts/scoping.py): the
+    # cached roles are keyed by it, so a role change is honoured by the next request (ADR 0012).
+    roles_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A full save of an instance loaded before a role change must not write its old
+        # ``roles_version`` back (the cache would serve the roles from before the change).
+        full = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
+        if full and not self._state.adding and self.pk is not None:
+            deferred = self.get_deferred_fields()  # as Django's own save: only the loaded fields
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "roles_version" and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.display_name or self.username

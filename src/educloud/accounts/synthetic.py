@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from educloud.accounts.models import Role, RoleAssignment, StudentProfile, TeacherProfile, User
+from educloud.accounts.scoping import roles_changed
 from educloud.schools.api import School
 
 DEMO_PASSWORD = "educloud-demo-2026"  # noqa: S105 — published demo password for synthetic accounts only
@@ -131,6 +132,7 @@ def demo_people_seed(*, seed: int) -> PeopleReport:
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=u, role=Role.STUDENT, school=school) for u in created]
         )
+        roles_changed(u.pk for u in created)  # bulk_create sends no signals (scoping.py)
         StudentProfile.objects.bulk_create(
             [
                 StudentProfile(

@@ -31,7 +31,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -678,7 +678,18 @@ def _visible(actor: Any, resource_id: int) -> Resource:
 
 @transaction.atomic
 def resource_view_record(*, actor: Any, resource: Resource) -> None:
-    """A page view (anonymous viewers count, without a user)."""
+    """A page view (anonymous viewers count, without a user): the event and the counter, in one
+    transaction, so the counter always equals the view events.
+
+    On PostgreSQL this transaction commits without waiting for its WAL flush
+    (``SET LOCAL synchronous_commit = off``, this transaction only; ADR 0012): a page view does not
+    wait for the disk. A server crash may lose the last moments of views (event and counter
+    together, never one without the other); nothing else is affected. Called inside a larger
+    transaction it would apply to all of it, so callers record a view in a transaction of its own.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     _event(actor, resource, Engagement.Kind.VIEW)
     Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
 

@@ -6,7 +6,8 @@ computed once and kept in the cache (Redis in production, process memory in the 
 ``OVERVIEW_SECONDS`` under one key; the home template keeps its rendered HTML as long, in a fragment
 cache that is never keyed by, nor holds, anything of the visitor. ``dashboard_data`` hands the
 overview over lazily: while the fragment is fresh it is not even read. Only the visitor's own roles
-(``my_roles``) are read per request, never cached. Schools are created by seeding or import, not by
+(``my_roles``) are read per request (``accounts`` keeps them per user and ``roles_version``, never
+in the shared fragment). Schools are created by seeding or import, not by
 page views: a new school shows on the home page within ``OVERVIEW_SECONDS``. ADR 0012.
 """
 
