@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 
 from educloud.lib.api_errors import with_errors
-from educloud.regions.api import County, county_get, county_rows
+from educloud.regions.api import CountyRow, county_row, county_rows
 
 router = Router(tags=["regions"])
 
@@ -27,23 +27,6 @@ class CountyOut(Schema):
     urban_class: str
     longitude: float
     latitude: float
-
-    @staticmethod
-    def from_county(c: County) -> "CountyOut":
-        return CountyOut(
-            code=c.code,
-            name=c.name,
-            province_code=c.province_id,
-            province_name=c.province.name,
-            city_code=c.city_id,
-            city_name=c.city.name,
-            membership=c.membership,
-            pole=c.pole,
-            division_type=c.division_type,
-            urban_class=c.urban_class,
-            longitude=c.longitude,
-            latitude=c.latitude,
-        )
 
 
 @router.get(
@@ -65,5 +48,5 @@ def counties(
 
 
 @router.get("/counties/{code}", response=with_errors(CountyOut), summary="一个成员区县", auth=None)
-def county(request, code: str) -> CountyOut:  # type: ignore[no-untyped-def]
-    return CountyOut.from_county(county_get(code=code))
+def county(request, code: str) -> CountyRow:  # type: ignore[no-untyped-def]
+    return county_row(code=code)
