@@ -46,13 +46,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import http.client
 import json
 import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -63,6 +61,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+
+from _serving import educloud_command, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / "var" / "bench-load"
@@ -100,18 +100,8 @@ TARGET_P99_MS = 300.0
 T = TypeVar("T")
 
 
-def _educloud() -> str:
-    return shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run([_educloud(), *args], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run([educloud_command(), *args], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"educloud {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -135,19 +125,9 @@ class Side:
         assert self.log_path is not None
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/xapi/about")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"{self.label} did not start; see {self.log_path}")
-            time.sleep(0.3)
+        if not wait_until_serving(self.proc, self.port, timeout=120):
+            self.stop()
+            raise RuntimeError(f"{self.label} did not start; see {self.log_path}")
 
     def cpu_seconds(self) -> float | None:
         """CPU time (user + system) used so far by the server process and its workers (Linux /proc)."""
@@ -248,7 +228,7 @@ def pg_side(*, workers: int, fresh: bool) -> Side:
         print(f"  seeding {DB_NAME} (seed --scale demo, once) ...", flush=True)
         _run(["seed", "--scale", "demo", "--seed", "2026"], env)
     _run(["collectstatic", "--noinput", "-v0"], env)
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "educloud.config.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
@@ -270,14 +250,14 @@ def demo_side(*, fresh: bool) -> Side:
         shutil.rmtree(home, ignore_errors=True)
     env = _base_env(home)
     _run(["demo", "--no-serve"], env)  # migrate, regions, seed once: not timed
-    port = _free_port()
+    port = free_port()
     env.update({"PORT": str(port), "HOST": "127.0.0.1"})
     env.pop("WEB_CONCURRENCY", None)
     return Side(
         name="demo",
         label="make demo (educloud demo, SQLite)",
         env=env,
-        command=[_educloud(), "demo"],
+        command=[educloud_command(), "demo"],
         port=port,
         log_path=home / "server.log",
     )

@@ -29,7 +29,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,8 @@ import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any
+
+from _serving import educloud_command, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "educloud_bench_lrs"
@@ -58,16 +59,6 @@ VERBS = [
         "progressed",
     )
 ]
-
-
-def _educloud() -> str:
-    return shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(home: str) -> dict[str, str]:
@@ -94,9 +85,9 @@ def database_create(home: str) -> dict[str, str]:
     _admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
     _admin(f"CREATE DATABASE {DB_NAME}")
     env = _env(home)
-    subprocess.run([_educloud(), "migrate", "-v0"], env=env, check=True)
+    subprocess.run([educloud_command(), "migrate", "-v0"], env=env, check=True)
     out = subprocess.run(
-        [_educloud(), "lrs", "client-create", "--name", "bench", "--circle", "--json"],
+        [educloud_command(), "lrs", "client-create", "--name", "bench", "--circle", "--json"],
         env=env,
         check=True,
         capture_output=True,
@@ -150,7 +141,7 @@ def make_statement(rng: random.Random, agents: int) -> dict[str, Any]:
 
 class Server:
     def __init__(self, home: str, workers: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = open(Path(home) / "uvicorn.log", "w")
         self.proc = subprocess.Popen(
             [
@@ -172,18 +163,8 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/xapi/about")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start; see " + self.log.name)
-            time.sleep(0.3)
+        if not wait_until_serving(self.proc, self.port, timeout=60):
+            raise RuntimeError("uvicorn did not start; see " + self.log.name)
 
     def stop(self) -> None:
         self.proc.terminate()
