@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,18 +39,14 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from _serving import educloud_command, free_port, wait_until_serving
+
 Prepared = list[tuple[urllib.request.OpenerDirector, urllib.request.Request]]
 
 DEMO_USERS = [
     "joint_office", "cq_bureau", "sc_bureau", "chengdu_bureau", "yongchuan_bureau",
     "jintang_bureau", "school_admin", "teacher", "student", "enterprise", "expert",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -152,7 +147,7 @@ def main() -> int:
     parser.add_argument("--educloud", default=None)
     args = parser.parse_args()
 
-    educloud = args.educloud or shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
+    educloud = args.educloud or educloud_command()
     home = Path(tempfile.mkdtemp(prefix="educloud-flood-"))
     port = free_port()
     env = {**os.environ, "EDUCLOUD_HOME": str(home), "PORT": str(port), "WEB_CONCURRENCY": "1"}
@@ -164,16 +159,9 @@ def main() -> int:
     log = (home / "server.log").open("w")
     server = subprocess.Popen([educloud, "demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/regions/counties/500118", timeout=5)  # noqa: S310
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print((home / "server.log").read_text())
-                    return 1
-                time.sleep(0.5)
+        if not wait_until_serving(server, port, timeout=300, path="/api/v1/regions/counties/500118"):
+            print((home / "server.log").read_text())
+            return 1
         created = subprocess.run(
             [educloud, "lrs", "client-create", "--name", "flood", "--county", "500118", "--json"],
             env=env, capture_output=True, text=True, check=True,

@@ -528,34 +528,21 @@ def demo_library_seed(*, seed: int, n_resources: int = 2100, n_events: int = 100
         review = ResourceVersion.Review.PENDING if r.status == "draft" else ResourceVersion.Review.APPROVED
         if rng.random() < 0.1:  # an earlier version, kept reachable
             old_blob, old_name = blobs["md"] if kind != "md" else blobs["pdf"]
-            versions.append(
-                ResourceVersion(
-                    resource=r,
-                    number=1,
-                    blob=old_blob,
-                    filename=old_name,
-                    note="初稿",
-                    uploaded_by=r.owner,
-                    review=review,
-                )
-            )
-            versions.append(
-                ResourceVersion(
-                    resource=r,
-                    number=2,
-                    blob=blob,
-                    filename=name,
-                    note="修订版",
-                    uploaded_by=r.owner,
-                    review=review,
-                )
-            )
+            files = [(old_blob, old_name, "初稿"), (blob, name, "修订版")]
         else:
-            versions.append(
-                ResourceVersion(
-                    resource=r, number=1, blob=blob, filename=name, uploaded_by=r.owner, review=review
-                )
+            files = [(blob, name, "")]
+        versions.extend(
+            ResourceVersion(
+                resource=r,
+                number=number,
+                blob=file_blob,
+                filename=filename,
+                note=note,
+                uploaded_by=r.owner,
+                review=review,
             )
+            for number, (file_blob, filename, note) in enumerate(files, start=1)
+        )
     ResourceVersion.objects.bulk_create(versions, batch_size=2000)
     for collection in collections:
         collection.save()
