@@ -55,3 +55,32 @@ def test_engagement_state_is_the_latest_of_each_kind_in_one_query(django_assert_
     state = selectors.engagement_state(actor=viewer, resource=resource)
     assert state == {"favourite": True, "rating": 5, "completed": True}
     assert selectors.engagement_state(actor=AnonymousUser(), resource=resource)["rating"] is None
+
+
+@pytest.mark.parametrize(
+    "username", ["teacher", "student", "school_admin", "yongchuan_bureau", "chengdu_bureau", "sc_bureau"]
+)
+def test_a_viewers_province_is_known_without_a_query(username, django_assert_num_queries):
+    """A page view stores the viewer's province; it comes from the cached roles and the cached
+    county table, and equals what the database says the roles' regions belong to."""
+    from educloud.accounts.api import roles_of
+    from educloud.library import policy
+    from educloud.regions.api import County
+
+    viewer = user(username)
+    roles = roles_of(viewer)  # the roles are read (and cached) by every logged-in request anyway
+    expected = set()
+    for a in roles:
+        county = a.county_id or (a.school.county_id if a.school_id else None)
+        if a.province_id:
+            expected.add(a.province_id)
+        elif a.city_id:
+            expected.add(a.city.province_id)
+        elif county:
+            expected.add(County.objects.get(pk=county).province_id)
+    assert len(expected) == 1
+    policy.home_province_code(viewer)  # fills the cached county table on first use
+    fresh = user(username)
+    roles_of(fresh)
+    with django_assert_num_queries(0):
+        assert policy.home_province_code(fresh) == expected.pop()

@@ -6,6 +6,7 @@ password with a new forwarded address counted as a new client and the 5-failure 
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import re
 import urllib.error
@@ -53,3 +54,35 @@ def test_rotating_x_forwarded_for_does_not_escape_the_lockout(server: str) -> No
     assert browser.login("jintang_bureau", DEMO_PASSWORD, "10.9.99.99") == 429
     # Another account from the same machine is not affected.
     assert browser.login("yongchuan_bureau", DEMO_PASSWORD, "10.9.0.1") == 302
+
+
+def test_a_chunked_form_post_reaches_the_view_with_its_body(server: str) -> None:
+    """HTTP is served by Django's WSGI handler (config/asgi.py), which cannot see a body that comes
+    without a Content-Length; such requests go to Django's ASGI handler instead. Were the body lost,
+    the CSRF check would refuse the post (403) before the login form could answer."""
+    browser = _Browser(server)
+    page = browser.opener.open(server + "/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.jar)
+    body = urllib.parse.urlencode(
+        {"username": "nobody-chunked", "password": "wrong", "csrfmiddlewaretoken": token.group(1)}
+    ).encode()
+    host, port = urllib.parse.urlsplit(server).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    connection.request(
+        "POST",
+        "/login/",
+        body=iter([body[:10], body[10:]]),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "Referer": server + "/login/",
+        },
+        encode_chunked=True,
+    )
+    answer = connection.getresponse()
+    text = answer.read().decode()
+    connection.close()
+    assert answer.status == 200, (answer.status, text[:300])
+    assert "nobody-chunked" in text  # the form comes back with what was posted, and an error

@@ -28,9 +28,9 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from educloud.accounts.api import Role, edit_scope, roles_of
+from educloud.lib.errors import NotFound
 from educloud.library.models import AccessRequest, Resource
-from educloud.regions.api import City, County
-from educloud.schools.api import School
+from educloud.regions.api import County, county_row
 
 BUREAU_ROLES = {Role.JOINT_OFFICE, Role.PROVINCE_BUREAU, Role.CITY_BUREAU, Role.COUNTY_BUREAU}
 AUTHOR_ROLES = {Role.TEACHER, Role.SCHOOL_ADMIN}
@@ -137,15 +137,19 @@ def home_province_code(user: object) -> str:
     if cached is not None:
         return str(cached)
     codes: set[str] = set()
+    # No query per page view: the roles come cached with their school and city, and a county's
+    # province from the cached county table (ADR 0012).
     for a in roles_of(user):  # type: ignore[arg-type]
         if a.province_id:
             codes.add(a.province_id)
         elif a.city_id:
-            codes.update(City.objects.filter(pk=a.city_id).values_list("province_id", flat=True))
-        elif a.county_id:
-            codes.update(County.objects.filter(pk=a.county_id).values_list("province_id", flat=True))
-        elif a.school_id:
-            codes.update(School.objects.filter(pk=a.school_id).values_list("county__province_id", flat=True))
+            codes.add(a.city.province_id)
+        elif a.county_id or a.school_id:
+            county = a.county_id or a.school.county_id
+            try:
+                codes.add(county_row(code=county)["province_code"])
+            except NotFound:  # a county outside the circle's member list
+                codes.update(County.objects.filter(pk=county).values_list("province_id", flat=True))
     code = codes.pop() if len(codes) == 1 else ""
     user._library_province = code  # type: ignore[attr-defined]  # per-request cache on the instance
     return code
