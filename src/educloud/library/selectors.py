@@ -250,6 +250,8 @@ def blob_duplicates(*, actor: Any, version: ResourceVersion) -> list[Resource]:
 
 def resource_reviews(*, resource: Resource, limit: int = 50) -> list[Engagement]:
     """The latest rating of each user, newest first (only those with a review text, or all)."""
+    if not resource.rating_count:
+        return []  # the counter moves with the rating events in one transaction (resource_rate)
     latest = (
         Engagement.objects.filter(kind=Engagement.Kind.RATING, resource=resource, user=OuterRef("user"))
         .order_by("-at", "-id")
