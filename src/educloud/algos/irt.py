@@ -237,14 +237,34 @@ def _cumulative(params: ItemParams, theta: FloatArray) -> FloatArray:
     return out
 
 
-def category_probabilities(params: ItemParams, theta: ArrayLike) -> FloatArray:
-    """P(X = k | theta), shape (n_theta, n_items, max_categories); 0 beyond an item's categories."""
+def category_probabilities(params: ItemParams, theta: ArrayLike, *, paired: bool = False) -> FloatArray:
+    """P(X = k | theta), shape (n_theta, n_items, max_categories); 0 beyond an item's categories.
+
+    ``paired=True``: ``theta`` has one value per item and the result is (n_items, max_categories),
+    item j at theta[j] (e.g. each simulee's own current item).
+    """
     t = _theta_1d(theta)
+    if paired:
+        if t.shape[0] != params.n_items:
+            raise ValueError(f"paired=True needs one theta per item ({params.n_items}), got {t.shape[0]}")
+        return _paired(params, t)
     if params.model == "3PL":
         p1 = params.c + (1 - params.c) * expit(t[:, None] * params.a + params.d)
         return np.stack([1 - p1, p1], axis=2)
     cum = _cumulative(params, t)
     return np.clip(cum[:, :, :-1] - cum[:, :, 1:], 0.0, 1.0)
+
+
+def _paired(params: ItemParams, t: FloatArray) -> FloatArray:
+    if params.model == "3PL":
+        p1 = params.c + (1 - params.c) * expit(t * params.a + params.d)
+        return np.stack([1 - p1, p1], axis=1)
+    kmax = params.max_categories
+    d = params.d if params.d.ndim == 2 else params.d[:, None]
+    cum = np.zeros((params.n_items, kmax + 1))
+    cum[:, 0] = 1.0
+    cum[:, 1:kmax] = expit((t * params.a)[:, None] + np.where(np.isfinite(d), d, -np.inf)[:, : kmax - 1])
+    return np.clip(cum[:, :-1] - cum[:, 1:], 0.0, 1.0)
 
 
 def probability(params: ItemParams, theta: ArrayLike) -> FloatArray:
@@ -276,6 +296,9 @@ def item_information(params: ItemParams, theta: ArrayLike) -> FloatArray:
         p = params.c + (1 - params.c) * s
         ratio = (p - params.c) / (1 - params.c)
         return np.asarray(params.a**2 * (1 - p) / np.maximum(p, _TINY) * ratio**2)
+    if params.model != "GRM":
+        p1 = expit(t[:, None] * params.a + params.d)
+        return np.asarray(params.a**2 * p1 * (1 - p1))
     cum = _cumulative(params, t)
     w = cum * (1 - cum)  # derivative of P*_k w.r.t. (a theta), up to a
     pk = cum[:, :, :-1] - cum[:, :, 1:]
