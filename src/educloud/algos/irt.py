@@ -42,7 +42,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -420,7 +420,8 @@ def estimate_ability(
     if method == "EAP":
         grid = prior_mean + prior_sd * np.linspace(-_THETA_BOUND, _THETA_BOUND, n_quadrature)
         logpost = _loglik_grid(params, x, grid) - 0.5 * ((grid - prior_mean) / prior_sd) ** 2
-        post = np.exp(logpost - logpost.max(axis=1, keepdims=True))
+        rel = logpost - logpost.max(axis=1, keepdims=True)
+        post = np.where(rel > -200.0, np.exp(np.maximum(rel, -200.0)), 0.0)
         post /= post.sum(axis=1, keepdims=True)
         theta = post @ grid
         se = np.sqrt(np.maximum(post @ grid**2 - theta**2, 0.0))
@@ -576,7 +577,7 @@ class IRTModel(BaseEstimator):
     n_quadrature : number of quadrature points of the N(prior_mean, prior_sd) ability distribution.
     max_iter : maximum EM cycles. tol : EM stops when the marginal log-likelihood rises by less than
         ``tol * (1 + |loglik|)`` in a cycle; the L-BFGS polish then runs to a projected gradient of
-        ``gtol``.
+        ``gtol`` per unit of total weight (``gtol * n_persons`` on the summed gradient).
     quadrature : "uniform" (equally spaced on +-6 SD, mirt's default) or "gauss-hermite".
     prior_mean, prior_sd : the (fixed) population distribution of theta; it sets the scale.
     guess_prior : (alpha, beta) of the Beta prior on the 3PL's c (None: no prior).
@@ -794,8 +795,13 @@ class IRTModel(BaseEstimator):
         q, j, kmax = p.shape
         logp = np.log(np.maximum(p, _TINY)).reshape(q, j * kmax)
         logl = y @ logp.T + logw[None, :]
-        norm = logsumexp(logl, axis=1)
-        post = np.exp(logl - norm[:, None])
+        top = logl.max(axis=1, keepdims=True)
+        rel = logl - top
+        norm = top[:, 0] + np.log(np.exp(np.maximum(rel, -700.0)).sum(axis=1))
+        rel -= (norm - top[:, 0])[:, None]
+        # zero the negligible posterior mass instead of keeping subnormal floats (which are very
+        # slow in the matrix products that follow)
+        post = np.where(rel > -200.0, np.exp(np.maximum(rel, -200.0)), 0.0)
         r = (y.T @ (w[:, None] * post)).reshape(j, kmax, q)
         return float(w @ norm), r, post
 
@@ -845,9 +851,10 @@ class IRTModel(BaseEstimator):
                 return -(llm + self._prior_ll(vv)), -g
 
             res = optimize.minimize(marginal, v, jac=True, method="L-BFGS-B", bounds=bounds,
-                                    options={"maxiter": 2000, "gtol": self.gtol, "ftol": 1e-15})
+                                    options={"maxiter": 2000, "gtol": self.gtol * max(w.sum(), 1.0),
+                                             "ftol": 1e-13})
             v = res.x
-            polished = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-3
+            polished = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-3 * max(w.sum(), 1.0)
         ll, _, _ = self._estep(v, y, w, nodes, logw)
         a, d, c = self._unpack(v)
         self.params_ = ItemParams(a, d if self.model == "GRM" else d[:, 0], c, self.model, self._cats)
