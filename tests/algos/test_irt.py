@@ -209,7 +209,8 @@ def test_ability_estimators_and_subsets():
     part = x[:, :10]
     full = np.full_like(x, np.nan)
     full[:, :10] = part
-    np.testing.assert_allclose(estimate_ability(bank.subset(range(10)), part)[0], estimate_ability(bank, full)[0])
+    sub = estimate_ability(bank.subset(range(10)), part)[0]
+    np.testing.assert_allclose(sub, estimate_ability(bank, full)[0])
     # all correct: ML sits at the bound, EAP stays finite; no response: the prior
     t_ml, _ = estimate_ability(bank, np.ones((1, 40)), "ML")
     assert t_ml[0] == pytest.approx(6.0)

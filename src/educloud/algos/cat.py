@@ -328,7 +328,8 @@ class AdaptiveTest:
             accept = ok & (rng.random(order.shape) < self.exposure_params_[order])
             first = np.argmax(accept, axis=1)
             found = accept[np.arange(n), first]
-            chosen = np.where(found, order[np.arange(n), first], -1)
+            # nobody accepted: the most informative eligible item (a test never dead-ends on K)
+            chosen = np.where(found, order[np.arange(n), first], np.where(any_eligible, order[:, 0], -1))
             # offered: eligible items ranked before or at the accepted one
             rank_ok = ok & (np.arange(n_items)[None, :] <= np.where(found, first, n_items - 1)[:, None])
             np.put_along_axis(offered, order, rank_ok, axis=1)
@@ -409,15 +410,17 @@ class AdaptiveTest:
         *,
         max_rounds: int = 30,
         tolerance: float = 0.0,
-        margin: float = 0.02,
+        margin: float = 0.03,
         rng: np.random.Generator | int | None = None,
     ) -> FloatArray:
         """Sympson–Hetter calibration by iterated simulation over ``true_thetas`` (default 1,000 draws
-        from the prior): after each round ``K_i <- min(1, K_i * r / P(A_i))`` with ``P(A_i)`` the
-        simulated administration rate and ``r = max_exposure - margin`` (the margin absorbs the
-        sampling noise of the calibration sample), until every rate is at most ``r + tolerance``.
-        (The classical update divides by the selection rate P(S_i); here a passed-over item can be
-        offered again later in the same test, so the administration rate is the direct target.)
+        from the prior): after each round every over-exposed item gets ``K_i <- K_i * (r / P(A_i))^2``
+        with ``P(A_i)`` its simulated administration rate and ``r = max_exposure - margin`` (the margin
+        absorbs the sampling noise of the calibration sample), until every rate is at most
+        ``r + tolerance`` or ``max_rounds`` (then the round with the lowest maximum is kept).
+        (The classical update is K_i = r / P(S_i), S = selected; here a passed-over item can be offered
+        again later in the same test, so the administration rate is the direct target, and the update
+        only ever lowers K so that it settles instead of oscillating.)
         Sets and returns ``exposure_params_``; needs exposure="sympson-hetter".
         """
         if self.exposure != "sympson-hetter":
@@ -441,8 +444,8 @@ class AdaptiveTest:
                 best_k, best_max = k.copy(), result.max_exposure
             if result.max_exposure <= r + tolerance:
                 break
-            # K_i <- K_i * r / P(A_i): tightens over-exposed items, relaxes (up to 1) the others
-            k = np.minimum(1.0, k * r / np.maximum(rate, 1e-3))
+            # over-exposed items only: K_i <- K_i * (r / P(A_i))^2 (monotone, so it settles)
+            k = np.where(rate > r, k * (r / np.maximum(rate, 1e-3)) ** 2, k)
             self.exposure_params_ = k
         else:
             k = best_k
