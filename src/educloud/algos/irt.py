@@ -819,8 +819,14 @@ class IRTModel(BaseEstimator):
         nodes, qw = _quadrature(self.quadrature, int(self.n_quadrature), self.prior_mean, self.prior_sd)
         logw = np.log(np.maximum(qw, _TINY))
         kmax = int(self._cats.max())
-        y = _indicator(x, kmax)
-        # identical rows could be collapsed; the caller may pass patterns + counts (weights) instead
+        # identical response patterns are collapsed into one weighted row (same likelihood, less work)
+        keys, inverse = np.unique(np.nan_to_num(x, nan=-1.0), axis=0, return_inverse=True)
+        if keys.shape[0] < 0.8 * x.shape[0]:
+            xp = np.where(keys < 0, np.nan, keys)
+            wp = np.bincount(inverse.reshape(-1), weights=w, minlength=keys.shape[0])
+        else:
+            xp, wp = x, w
+        y = _indicator(xp, kmax)
         v = self._initial(x, w)
         bounds = self._bounds(v.shape[0])
         v = np.clip(v, [b[0] for b in bounds], [b[1] for b in bounds])
@@ -828,7 +834,7 @@ class IRTModel(BaseEstimator):
         em_converged = False
         n_iter = 0
         for n_iter in range(1, int(self.max_iter) + 1):
-            ll, r, _ = self._estep(v, y, w, nodes, logw)
+            ll, r, _ = self._estep(v, y, wp, nodes, logw)
             ll += self._prior_ll(v)
             if ll - ll_old < self.tol * (1.0 + abs(ll)) and n_iter > 1:
                 em_converged = True
@@ -846,7 +852,7 @@ class IRTModel(BaseEstimator):
         polished = True
         if self.polish:
             def marginal(vv: FloatArray) -> tuple[float, FloatArray]:
-                llm, rr, _ = self._estep(vv, y, w, nodes, logw)
+                llm, rr, _ = self._estep(vv, y, wp, nodes, logw)
                 _, g = self._complete_ll(vv, rr, nodes)  # Fisher's identity (includes the c prior)
                 return -(llm + self._prior_ll(vv)), -g
 
@@ -855,7 +861,7 @@ class IRTModel(BaseEstimator):
                                              "ftol": 1e-13})
             v = res.x
             polished = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-3 * max(w.sum(), 1.0)
-        ll, _, _ = self._estep(v, y, w, nodes, logw)
+        ll, _, _ = self._estep(v, y, wp, nodes, logw)
         a, d, c = self._unpack(v)
         self.params_ = ItemParams(a, d if self.model == "GRM" else d[:, 0], c, self.model, self._cats)
         self.a_ = self.params_.a
