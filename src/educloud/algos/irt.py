@@ -821,9 +821,11 @@ class IRTModel(BaseEstimator):
         kmax = int(self._cats.max())
         # identical response patterns are collapsed into one weighted row (same likelihood, less work)
         keys, inverse = np.unique(np.nan_to_num(x, nan=-1.0), axis=0, return_inverse=True)
+        xp: FloatArray
+        wp: FloatArray
         if keys.shape[0] < 0.8 * x.shape[0]:
             xp = np.where(keys < 0, np.nan, keys)
-            wp = np.bincount(inverse.reshape(-1), weights=w, minlength=keys.shape[0])
+            wp = np.bincount(inverse.reshape(-1), weights=w, minlength=keys.shape[0]).astype(float)
         else:
             xp, wp = x, w
         y = _indicator(xp, kmax)
