@@ -67,9 +67,22 @@ def test_lsat7_2pl_matches_mirt():
     # Gauss–Hermite quadrature integrates the same likelihood
     m3 = IRTModel("2PL", quadrature="gauss-hermite").fit(x, weights=w)
     assert m3.loglik_ == pytest.approx(MIRT_LOGLIK, abs=0.01)
+    # mirt's own test values (tests/tests/test-01-mirtOne.R): S-X2, EAP and MAP scores of the first
+    # six response patterns, and the fit with two responses set missing
     fit = m.item_fit()
-    assert fit.method == "S-X2" and fit.statistic.shape == (5,) and np.all(fit.df > 0)
-    assert np.all((fit.p_value > 0) & (fit.p_value <= 1))
+    assert fit.method == "S-X2"
+    np.testing.assert_allclose(fit.statistic, [4.749440, 14.451071, 1.270381, 5.237400, 0.941125], atol=0.01)
+    np.testing.assert_array_equal(fit.df, [2, 2, 2, 2, 2])
+    eap, _ = m.ability(x[:6])
+    np.testing.assert_allclose(eap, [-1.8665957, -1.5266920, -1.5134024, -1.1852276, -1.0946830, -0.7666992],
+                               atol=0.01)
+    map_, _ = m.ability(x[:6], method="MAP")
+    np.testing.assert_allclose(map_, [-1.8165552, -1.4946906, -1.4822982, -1.1789899, -1.0958928, -0.7951026],
+                               atol=0.01)
+    expanded[0, 0] = expanded[1, 1] = np.nan
+    m6 = IRTModel("2PL").fit(expanded)
+    np.testing.assert_allclose(m6.a_, [0.969, 1.074, 1.717, 0.763, 0.731], atol=0.01)
+    np.testing.assert_allclose(m6.d_, [1.851, 0.808, 1.811, 0.486, 1.852], atol=0.01)
 
 
 def _direct_grm_loglik(x: np.ndarray) -> tuple[float, np.ndarray]:
