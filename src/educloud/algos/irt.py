@@ -73,7 +73,7 @@ _THETA_BOUND = 6.0
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compare with np.allclose on the fields, or to_dict()
 class ItemParams:
     """An item bank's parameters as plain numbers (slope-intercept form, see the module docstring).
 
