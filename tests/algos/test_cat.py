@@ -109,3 +109,21 @@ def test_bank_exhaustion_and_bad_state_are_clear_errors():
         AdaptiveTest(small, exposure="none")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="sympson-hetter"):
         cat.calibrate_exposure()
+
+
+def test_graded_bank_runs_through_the_step_api_and_simulation():
+    rng = np.random.default_rng(21)
+    n = 60
+    d = np.sort(rng.normal(0, 1.2, (n, 3)), axis=1)[:, ::-1] + np.array([1.0, 0.0, -1.0])
+    bank = ItemParams(rng.uniform(0.8, 2.0, n), d, model="GRM")
+    cat = AdaptiveTest(bank, max_items=10, se_stop=None, exposure="randomesque", random_state=22)
+    adm: list[int] = []
+    res: list[int] = []
+    while (item := cat.next_item(adm, res)) is not None:
+        adm.append(item)
+        res.append(int(rng.integers(0, 4)))
+    assert len(adm) == 10
+    with pytest.raises(ValueError, match="integer category"):
+        cat.estimate([adm[0]], [4])
+    out = cat.simulate(rng.normal(size=200), rng=23)
+    assert out.correlation > 0.9 and np.all(out.n_items == 10)
