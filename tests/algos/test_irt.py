@@ -115,6 +115,8 @@ def test_science_grm_against_direct_optimisation():
     assert m.loglik_ == pytest.approx(ll_direct, abs=0.02)
     # and mirt's documented value for mirt(Science, 1): logLik -1608.870
     assert m.loglik_ == pytest.approx(-1608.870, abs=0.01)
+    fit = m.item_fit()  # polytomous S-X2: categories collapsed within score groups, positive df
+    assert fit.method == "S-X2" and np.all(fit.df > 0) and np.all((fit.p_value > 0) & (fit.p_value <= 1))
     assert m.loglik_ >= ll_direct - 0.02
     np.testing.assert_allclose(m.a_, v[0::4], atol=0.02)
     np.testing.assert_allclose(m.d_[:, 0], v[1::4], atol=0.05)

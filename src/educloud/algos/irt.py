@@ -899,8 +899,12 @@ class IRTModel(BaseEstimator):
         (excluding the lowest and highest score, where the item's response is determined), observed
         vs model-expected category proportions, the expected ones from the Lord–Wingersky recursion
         over the quadrature (matches mirt's ``itemfit`` on LSAT7 to 0.003); adjacent score groups are pooled
-        until every expected cell count is at least ``min_expected`` (mirt's ``mincell = 1``);
-        df = groups * (K-1) - free item parameters.
+        while a possible cell has an expected count below ``min_expected`` (mirt's ``mincell = 1``
+        rule: the first such group is merged into its neighbour, the one with fewer observations for
+        an inner group); df = possible cells - groups - free item parameters. Polytomous items
+        (Kang & Chen's 2008 generalisation): within each score group, adjacent categories are merged
+        until every cell expects at least ``min_expected``; df = sum over groups of (cells - 1) - free
+        item parameters.
         With missing responses S-X2 is undefined (sum scores are not comparable), so a Q1-style
         statistic is used instead: persons who saw the item are split into 10 groups by EAP theta,
         observed vs expected category counts at the group mean of each person's expected
@@ -956,29 +960,19 @@ class IRTModel(BaseEstimator):
             # lowest (0) nor the highest possible score; and groups that have somebody
             keep = (n_s > 0) & (np.arange(n_total) > 0) & (np.arange(n_total) < total_max)
             o_tab, e_tab = obs[keep], (n_s[:, None] * exp_prop)[keep]
-            # pool adjacent groups until every expected cell >= min_expected
-            groups_o: list[FloatArray] = []
-            groups_e: list[FloatArray] = []
-            acc_o = np.zeros(k_i)
-            acc_e = np.zeros(k_i)
-            for row_o, row_e in zip(o_tab, e_tab, strict=True):
-                acc_o = acc_o + row_o
-                acc_e = acc_e + row_e
-                if acc_e.min() >= min_expected:
-                    groups_o.append(acc_o)
-                    groups_e.append(acc_e)
-                    acc_o = np.zeros(k_i)
-                    acc_e = np.zeros(k_i)
-            if acc_e.sum() > 0:
-                if groups_o:
-                    groups_o[-1] = groups_o[-1] + acc_o
-                    groups_e[-1] = groups_e[-1] + acc_e
-                else:
-                    groups_o.append(acc_o)
-                    groups_e.append(acc_e)
-            go, ge = np.array(groups_o), np.array(groups_e)
-            stat[item] = float(np.where(ge > 0, (go - ge) ** 2 / np.maximum(ge, _TINY), 0.0).sum())
-            df[item] = go.shape[0] * (k_i - 1) - int(self._item_nparams()[item])
+            if k_i == 2:
+                go, ge = _collapse_score_groups(o_tab, e_tab, min_expected)
+                cells = ge > 1e-12  # structurally impossible cells (expected exactly 0) do not count
+                stat[item] = float(np.where(cells, (go - ge) ** 2 / np.where(cells, ge, 1.0), 0.0).sum())
+                df[item] = int(cells.sum()) - go.shape[0] - int(self._item_nparams()[item])
+            else:
+                s_x2, n_free = 0.0, 0
+                for row_o, row_e in zip(o_tab, e_tab, strict=True):
+                    co, ce = _collapse_categories(row_o, row_e, min_expected)
+                    s_x2 += float(((co - ce) ** 2 / ce).sum())
+                    n_free += co.shape[0] - 1
+                stat[item] = s_x2
+                df[item] = n_free - int(self._item_nparams()[item])
         return self._fit_result(stat, df, w.sum(), "S-X2")
 
     def _q1_fit(self, x: FloatArray, w: FloatArray, n_groups: int = 10) -> ItemFit:
@@ -1017,3 +1011,49 @@ class IRTModel(BaseEstimator):
         p = np.where(df > 0, p, np.nan)
         rmsea = np.sqrt(np.maximum(stat - dfp, 0.0) / (dfp * max(n - 1, 1.0)))
         return ItemFit(stat, df, p, rmsea, method)
+
+
+def _collapse_score_groups(
+    obs: FloatArray, exp: FloatArray, min_expected: float
+) -> tuple[FloatArray, FloatArray]:
+    """Merge adjacent score groups (rows) while a possible cell (expected > 0) is below
+    ``min_expected``: the first offending row goes into its only neighbour at the ends, else into the
+    neighbour with the smaller observed total (mirt's ``collapseCells``)."""
+    o, e = obs.copy(), exp.copy()
+    while o.shape[0] > 1:
+        small = ((e < min_expected) & (e > 1e-12)).any(axis=1)
+        if not small.any():
+            break
+        r = int(np.argmax(small))
+        if r == 0:
+            into = 1
+        elif r == o.shape[0] - 1:
+            into = r - 1
+        else:
+            into = r - 1 if o[r - 1].sum() <= o[r + 1].sum() else r + 1
+        o[into] += o[r]
+        e[into] += e[r]
+        o = np.delete(o, r, axis=0)
+        e = np.delete(e, r, axis=0)
+    return o, e
+
+
+def _collapse_categories(
+    obs: FloatArray, exp: FloatArray, min_expected: float
+) -> tuple[FloatArray, FloatArray]:
+    """Merge adjacent categories of one score group while a cell expects less than ``min_expected``
+    (the smallest cell goes into its smaller neighbour); impossible (expected 0) cells are dropped."""
+    keep = exp > 1e-12
+    o, e = list(obs[keep]), list(exp[keep])
+    while len(e) > 1 and min(e) < min_expected:
+        i = int(np.argmin(e))
+        if i == 0:
+            j = 1
+        elif i == len(e) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if e[i - 1] <= e[i + 1] else i + 1
+        o[j] += o[i]
+        e[j] += e[i]
+        del o[i], e[i]
+    return np.asarray(o, dtype=float), np.asarray(e, dtype=float)
