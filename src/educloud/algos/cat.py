@@ -431,6 +431,8 @@ class AdaptiveTest:
             if true_thetas is None
             else np.asarray(true_thetas, dtype=float)
         )
+        if int(max_rounds) < 1:
+            raise ValueError("max_rounds must be >= 1")
         r = self.max_exposure - margin
         if r <= 0:
             raise ValueError("margin must be smaller than max_exposure")
