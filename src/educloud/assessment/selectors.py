@@ -485,9 +485,12 @@ def occasion_link(before: Calibration, after: Calibration) -> tuple[float, float
             f"两次测评所用的标定只有 {len(new_rows)} 道共同题目（锚题），至少需要 2 道才能放到同一量尺上",
             field="after",
         )
-    a_link, b_link = link_mean_sigma(
-        calibration_params(before, [old[r.item_id] for r in new_rows]), calibration_params(after, new_rows)
-    )
+    try:
+        a_link, b_link = link_mean_sigma(
+            calibration_params(before, [old[r.item_id] for r in new_rows]), calibration_params(after, new_rows)
+        )
+    except ValueError as exc:
+        raise InvalidInput(f"两次测评的量尺无法链接（{before.model} 与 {after.model}）：{exc}", field="after") from None
     return float(a_link), float(b_link), len(new_rows)
 
 

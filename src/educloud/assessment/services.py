@@ -128,7 +128,10 @@ def _link_and_drift(
         return None
     old = calibration_params(previous, [old_rows[item_ids[j]] for j in common])
     new = params_new.subset(common)
-    a_link, b_link = link_mean_sigma(old, new)
+    try:
+        a_link, b_link = link_mean_sigma(old, new)
+    except ValueError:  # anchors without spread in difficulty: no linking, no drift figures
+        return None
     b_old = -old.d / old.a
     b_linked = a_link * b_new[common] + b_link
     return float(a_link), float(b_link), {
@@ -182,7 +185,7 @@ def calibration_run(
     params = ItemParams(a=a, d=d, c=c, model=model)
     with transaction.atomic():
         previous = (
-            Calibration.objects.filter(subject=subject, stage=stage, converged=True)
+            Calibration.objects.filter(subject=subject, stage=stage, model=model, converged=True)
             .order_by("-created", "-pk")
             .first()
         )
@@ -426,21 +429,34 @@ class Engine:
         self.index = {it: j for j, it in enumerate(self.item_ids)}
         self.params = calibration_params(test.calibration, self.rows)
         content = None
+        targets = None
         if test.content:
             codes = list(test.content)
-            kp_of: dict[int, int] = {}
+            kp_of: dict[int, str] = {}
             through = learning_api.Item.knowledge_points.through
             for item_id, code in through.objects.filter(
                 item_id__in=self.item_ids, knowledgepoint__code__in=codes
-            ).values_list("item_id", "knowledgepoint__code"):
-                kp_of.setdefault(item_id, codes.index(code))
-            content = np.array([kp_of.get(it, 0) for it in self.item_ids], dtype=int)
+            ).values_list("item_id", "knowledgepoint__code").order_by("item_id", "knowledgepoint__code"):
+                kp_of.setdefault(item_id, code)  # an item on two balanced points counts for the first
+            content = np.array([kp_of[it] for it in self.item_ids], dtype=object)
+            targets = {code: float(w) for code, w in test.content.items() if code in set(kp_of.values())}
         self.cat = CAT(
-            self.params, content, max_items=test.max_items, se_stop=test.se_stop, random_state=seed
+            self.params,
+            content,
+            content_targets=targets,
+            max_items=test.max_items,
+            se_stop=test.se_stop,
+            random_state=seed,
         )
 
     def next_item(self, administered: list[int], responses: list[int]) -> int | None:
-        j = self.cat.next_item([self.index[i] for i in administered], responses)
+        """The next item's id, or None to stop (a stopping rule met, or every eligible item given)."""
+        from educloud.algos.cat import NoEligibleItemError
+
+        try:
+            j = self.cat.next_item([self.index[i] for i in administered], responses)
+        except NoEligibleItemError:
+            return None
         return None if j is None else self.item_ids[int(j)]
 
     def estimate(self, administered: list[int], responses: list[int]) -> tuple[float, float]:
