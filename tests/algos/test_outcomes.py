@@ -86,7 +86,9 @@ def test_growth_by_group_is_the_mean_difference_with_its_standard_error() -> Non
     post = prior + np.array([1.0, 2.0, 3.0, 4.0, 5.0, 0.5, 0.5, 0.5, 0.5, 0.5])
     groups = ["a"] * 5 + ["b"] * 5
     a, b = growth_by_group(prior, post, groups, prior_se=np.full(10, 0.3), post_se=np.full(10, 0.4))
-    assert a.estimate == pytest.approx(3.0) and a.se == pytest.approx(np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5))
+    assert a.estimate == pytest.approx(3.0) and a.se == pytest.approx(
+        np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5)
+    )
     assert b.estimate == pytest.approx(0.5) and b.se == pytest.approx(0.0)
     assert a.measurement_se == pytest.approx(np.sqrt(5 * 0.25) / 5)
     assert a.low < 3.0 < a.high  # type: ignore[operator]

@@ -229,7 +229,14 @@ def _session(state: services.SessionState) -> dict:
 
 
 def _estimate(g) -> dict:  # type: ignore[no-untyped-def]
-    return {"n": g.n, "suppressed": g.suppressed, "estimate": g.estimate, "se": g.se, "low": g.low, "high": g.high}
+    return {
+        "n": g.n,
+        "suppressed": g.suppressed,
+        "estimate": g.estimate,
+        "se": g.se,
+        "low": g.low,
+        "high": g.high,
+    }
 
 
 @router.get("/calibrations", response=with_errors(list[CalibrationOut], LOGIN_ERRORS))
@@ -264,7 +271,11 @@ def calibration_detail(request, calibration_id: Id):  # type: ignore[no-untyped-
 def calibration_create(request, payload: CalibrateIn):  # type: ignore[no-untyped-def]
     """Calibrate a bank on the stored responses (bureaus). 400 names items without a key."""
     c = services.calibration_run(
-        actor=request.user, subject=payload.subject, stage=payload.stage, model=payload.model, year=payload.year
+        actor=request.user,
+        subject=payload.subject,
+        stage=payload.stage,
+        model=payload.model,
+        year=payload.year,
     )
     return Status(201, _calibration(c))
 
@@ -281,9 +292,7 @@ def test_list(request):  # type: ignore[no-untyped-def]
 def test_create(request, payload: TestIn):  # type: ignore[no-untyped-def]
     """Create an adaptive test. 400: no eligible item, items without a key (named); 403: audience
     outside the caller's scope."""
-    test = services.adaptive_test_create(
-        actor=request.user, spec=services.TestSpec(**payload.dict())
-    )
+    test = services.adaptive_test_create(actor=request.user, spec=services.TestSpec(**payload.dict()))
     return Status(201, _test(test))
 
 
@@ -298,7 +307,9 @@ def session_answer(request, test_id: Id, payload: AnswerIn):  # type: ignore[no-
     """Answer the item on screen. Repeating an answered item changes nothing; an item not given in
     this session answers 400 (field ``item``)."""
     return _session(
-        services.session_answer(actor=request.user, test_id=test_id, item_id=payload.item_id, answer=payload.answer)
+        services.session_answer(
+            actor=request.user, test_id=test_id, item_id=payload.item_id, answer=payload.answer
+        )
     )
 
 
@@ -328,8 +339,16 @@ def region_report(request, test_id: Id, level: str = "school"):  # type: ignore[
         "level": level,
         "suppressed": rep.n_suppressed,
         "groups": [
-            {"label": r.label, "county": r.county, "n": r.n, "suppressed": r.suppressed, "mean": r.mean,
-             "se": r.se, "low": r.low, "high": r.high}
+            {
+                "label": r.label,
+                "county": r.county,
+                "n": r.n,
+                "suppressed": r.suppressed,
+                "mean": r.mean,
+                "se": r.se,
+                "low": r.low,
+                "high": r.high,
+            }
             for r in rep.rows
         ],
     }

@@ -47,7 +47,11 @@ class Calibration(models.Model):
     converged = models.BooleanField()
     loglik = models.FloatField(null=True, blank=True)
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="the calibration drift was measured against",
     )
     link_a = models.FloatField(null=True, blank=True, help_text="θ_previous = A·θ + B (mean–sigma)")
@@ -87,12 +91,12 @@ class CalibratedItem(models.Model):
             models.CheckConstraint(condition=Q(c__gte=0, c__lt=1), name="calibrated_item_c_probability"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item_id}: a={self.a:.2f} b={self.b:.2f}"
+
     @property
     def b(self) -> float:
         return -self.d / self.a if self.a else float("nan")
-
-    def __str__(self) -> str:
-        return f"{self.item_id}: a={self.a:.2f} b={self.b:.2f}"
 
 
 class AdaptiveTest(models.Model):

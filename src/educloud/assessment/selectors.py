@@ -3,8 +3,8 @@
 | who | sees |
 |---|---|
 | a student | the open tests whose audience includes them; their own result (no audit: their own data) |
-| teachers, school admins | the tests addressed to their school; results of a class of their school, per student
-  by pseudonym (personal data: every read is written to ``accounts``' access log) |
+| teachers, school admins | the tests addressed to their school; a class's results per student by pseudonym
+  (personal data: every read is written to ``accounts``' access log) |
 | teachers, school admins, bureaus, joint office | per-school and per-county aggregates in their scope
   (groups under ``MIN_GROUP`` students are suppressed), growth and value-added between two tests |
 | teachers, school admins, bureaus, joint office | calibrations: item parameters, fit and drift flags |
@@ -134,8 +134,10 @@ def _result(session: TestSession) -> Result:
 
     rows = list(session.items.filter(answered__isnull=False).order_by("position"))
     calibrated = {
-        r.item_id: r for r in CalibratedItem.objects.filter(calibration_id=session.test.calibration_id,
-                                                            item_id__in=[r.item_id for r in rows])
+        r.item_id: r
+        for r in CalibratedItem.objects.filter(
+            calibration_id=session.test.calibration_id, item_id__in=[r.item_id for r in rows]
+        )
     }
     ordered = [calibrated[r.item_id] for r in rows]
     theta = float(session.theta if session.theta is not None else 0.0)
@@ -150,7 +152,9 @@ def _result(session: TestSession) -> Result:
     points: dict[str, PointResult] = {}
     for r, prob in zip(rows, p.tolist(), strict=True):
         for code, name in kps[r.item_id]:
-            pr = points.setdefault(code, PointResult(code=code, name=name, n_items=0, n_correct=0, expected=0.0))
+            pr = points.setdefault(
+                code, PointResult(code=code, name=name, n_items=0, n_correct=0, expected=0.0)
+            )
             pr.n_items += 1
             pr.n_correct += int(bool(r.correct))
             pr.expected += prob
@@ -266,7 +270,9 @@ def class_report(*, actor: User, test_id: int, school_code: str, grade: int, cla
     if not school_in_scope(student_data_scope(actor), school):
         raise PermissionDenied("只有本校教师和学校管理员可以查看班级测评结果")
     profiles = list(
-        StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by("pseudonym")
+        StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by(
+            "pseudonym"
+        )
     )
     if not profiles:
         raise NotFound(f"{school.name}没有 {grade} 年级{class_label}", field="class_label")
@@ -278,9 +284,9 @@ def class_report(*, actor: User, test_id: int, school_code: str, grade: int, cla
         for s in TestSession.objects.filter(test=test, student_id__in=[p.user_id for p in profiles])
     }
     counts = defaultdict(int)
-    for sid in SessionItem.objects.filter(session__in=list(sessions.values()), answered__isnull=False).values_list(
-        "session_id", flat=True
-    ):
+    for sid in SessionItem.objects.filter(
+        session__in=list(sessions.values()), answered__isnull=False
+    ).values_list("session_id", flat=True):
         counts[sid] += 1
     rows = []
     for p in profiles:
@@ -383,7 +389,9 @@ def _visible_groups(actor: User, level: str, sessions: list[TestSession]) -> dic
         school = s.school
         county = school.county
         if level == "county":
-            if scope.covers_place(province_code=county.province_id, city_code=county.city_id, county_code=county.code):
+            if scope.covers_place(
+                province_code=county.province_id, city_code=county.city_id, county_code=county.code
+            ):
                 out[key] = (county.name, county.name)
         elif school_in_scope(scope, school):
             label = school.name if level == "school" else f"{school.name} {s.grade}年级{s.class_label}"
@@ -417,8 +425,17 @@ def region_report(*, actor: User, test_id: int, level: str = "school") -> Region
         se = float(arr.std(ddof=1) / np.sqrt(arr.size))
         mean = float(arr.mean())
         rows.append(
-            GroupRow(key=key, label=label, county=county, n=arr.size, suppressed=False, mean=mean, se=se,
-                     low=mean - 1.96 * se, high=mean + 1.96 * se)
+            GroupRow(
+                key=key,
+                label=label,
+                county=county,
+                n=arr.size,
+                suppressed=False,
+                mean=mean,
+                se=se,
+                low=mean - 1.96 * se,
+                high=mean + 1.96 * se,
+            )
         )
     rows.sort(key=lambda r: (r.suppressed, r.county, r.label))
     return RegionReport(test=test, level=level, rows=rows, n_suppressed=sum(r.suppressed for r in rows))
@@ -487,10 +504,13 @@ def occasion_link(before: Calibration, after: Calibration) -> tuple[float, float
         )
     try:
         a_link, b_link = link_mean_sigma(
-            calibration_params(before, [old[r.item_id] for r in new_rows]), calibration_params(after, new_rows)
+            calibration_params(before, [old[r.item_id] for r in new_rows]),
+            calibration_params(after, new_rows),
         )
     except ValueError as exc:
-        raise InvalidInput(f"两次测评的量尺无法链接（{before.model} 与 {after.model}）：{exc}", field="after") from None
+        raise InvalidInput(
+            f"两次测评的量尺无法链接（{before.model} 与 {after.model}）：{exc}", field="after"
+        ) from None
     return float(a_link), float(b_link), len(new_rows)
 
 
@@ -533,7 +553,9 @@ def outcome_report(*, actor: User, before_id: int, after_id: int, level: str = "
         if g.group not in visible:
             continue
         label, county = visible[g.group]
-        rows.append(OutcomeRow(key=g.group, label=label, county=county, growth=growth[g.group], value_added=g))
+        rows.append(
+            OutcomeRow(key=g.group, label=label, county=county, growth=growth[g.group], value_added=g)
+        )
     rows.sort(key=lambda r: (r.value_added.suppressed, r.county, r.label))
     return OutcomeReport(
         before=before,

@@ -63,9 +63,7 @@ def _authorize(actor: User | None, allowed: set[Role], message: str) -> None:
 def bank_items(*, subject: str, stage: str) -> list[learning_api.Item]:
     """The items of one knowledge graph (any of their points in it), by code."""
     return list(
-        learning_api.Item.objects.filter(
-            knowledge_points__subject=subject, knowledge_points__stage=stage
-        )
+        learning_api.Item.objects.filter(knowledge_points__subject=subject, knowledge_points__stage=stage)
         .distinct()
         .order_by("code")
     )
@@ -113,11 +111,17 @@ def response_matrix(*, item_ids: Sequence[int], year: int | None) -> ResponseMat
     values = np.full((len(students), len(item_ids)), np.nan)
     for (s, it), correct in first.items():
         values[s_index[s], i_index[it]] = 1.0 if correct else 0.0
-    return ResponseMatrix(student_ids=students, item_ids=list(item_ids), values=values, n_responses=len(first))
+    return ResponseMatrix(
+        student_ids=students, item_ids=list(item_ids), values=values, n_responses=len(first)
+    )
 
 
 def _link_and_drift(
-    previous: Calibration, item_ids: list[int], b_new: np.ndarray, params_new, threshold: float  # type: ignore[no-untyped-def]
+    previous: Calibration,
+    item_ids: list[int],
+    b_new: np.ndarray,
+    params_new,
+    threshold: float,  # type: ignore[no-untyped-def]
 ) -> tuple[float, float, dict[int, float]] | None:
     """Link the new scale to ``previous`` on the common items; |Δb| per common item on the old scale."""
     from educloud.algos.irt import link_mean_sigma
@@ -134,9 +138,11 @@ def _link_and_drift(
         return None
     b_old = -old.d / old.a
     b_linked = a_link * b_new[common] + b_link
-    return float(a_link), float(b_link), {
-        item_ids[j]: float(abs(bl - bo)) for j, bl, bo in zip(common, b_linked, b_old, strict=True)
-    }
+    return (
+        float(a_link),
+        float(b_link),
+        {item_ids[j]: float(abs(bl - bo)) for j, bl, bo in zip(common, b_linked, b_old, strict=True)},
+    )
 
 
 def calibration_run(
@@ -163,9 +169,7 @@ def calibration_run(
     matrix = response_matrix(item_ids=[it.pk for it in items], year=year)
     counts = np.sum(~np.isnan(matrix.values), axis=0)
     p_correct = np.nanmean(np.where(counts > 0, matrix.values, 0.0), axis=0) if matrix.values.size else counts
-    keep = [
-        j for j in range(len(items)) if counts[j] >= min_responses and 0.0 < float(p_correct[j]) < 1.0
-    ]
+    keep = [j for j in range(len(items)) if counts[j] >= min_responses and 0.0 < float(p_correct[j]) < 1.0]
     skipped = len(items) - len(keep)
     if len(keep) < 2:
         raise InvalidInput(
@@ -247,7 +251,9 @@ def _finite(value: float | None) -> float | None:
 
 def calibration_latest(*, subject: str, stage: str) -> Calibration | None:
     return (
-        Calibration.objects.filter(subject=subject, stage=stage, converged=True).order_by("-created", "-pk").first()
+        Calibration.objects.filter(subject=subject, stage=stage, converged=True)
+        .order_by("-created", "-pk")
+        .first()
     )
 
 
@@ -257,7 +263,12 @@ def calibration_latest(*, subject: str, stage: str) -> Calibration | None:
 def audience_scope(level: str, code: str) -> Scope:
     if level == AdaptiveTest.Level.CIRCLE:
         return Scope.all()
-    key = {"province": "province_codes", "city": "city_codes", "county": "county_codes", "school": "school_codes"}
+    key = {
+        "province": "province_codes",
+        "city": "city_codes",
+        "county": "county_codes",
+        "school": "school_codes",
+    }
     if level not in key:
         raise InvalidInput(f"范围层级“{level}”无效", field="audience_level")
     return Scope(**{key[level]: frozenset({code})})  # type: ignore[arg-type]
@@ -324,16 +335,19 @@ def adaptive_test_create(*, actor: User | None, spec: TestSpec, synthetic: bool 
         raise InvalidInput("测评名称不能为空，且不超过 64 个字", field="title")
     level, code = spec.audience_level, spec.audience_code.strip()
     if level not in AdaptiveTest.Level.values:
-        raise InvalidInput(f"范围层级“{level}”无效，可选：{'、'.join(AdaptiveTest.Level.values)}", field="audience_level")
+        raise InvalidInput(
+            f"范围层级“{level}”无效，可选：{'、'.join(AdaptiveTest.Level.values)}", field="audience_level"
+        )
     if level != AdaptiveTest.Level.CIRCLE and not code:
         raise InvalidInput("请填写范围代码（区划代码或学校代码）", field="audience_code")
     if level == AdaptiveTest.Level.CIRCLE:
         code = ""
     if level == "school" and not School.objects.filter(code=code).exists():
         raise NotFound(f"没有代码为 {code} 的学校", field="audience_code")
-    if level in ("province", "city", "county") and not School.objects.filter(
-        scope_filter(audience_scope(level, code))
-    ).exists():
+    if (
+        level in ("province", "city", "county")
+        and not School.objects.filter(scope_filter(audience_scope(level, code))).exists()
+    ):
         raise NotFound(f"区划 {code} 不存在或没有学校", field="audience_code")
     if not _creator_covers(actor, level, code):
         raise PermissionDenied("测评范围超出了您的权限范围（川渝联考只能由联合办公室创建）")
@@ -355,13 +369,16 @@ def adaptive_test_create(*, actor: User | None, spec: TestSpec, synthetic: bool 
         calibration = calibration_latest(subject=spec.subject, stage=spec.stage)
         if calibration is None:
             raise InvalidInput(
-                f"题库“{spec.stage}{spec.subject}”还没有收敛的标定：请先运行 educloud irt calibrate", field="bank"
+                f"题库“{spec.stage}{spec.subject}”还没有收敛的标定：请先运行 educloud irt calibrate",
+                field="bank",
             )
     content = {str(k): float(v) for k, v in (spec.content or {}).items()}
     bad_weight = [k for k, v in content.items() if not (v > 0 and np.isfinite(v))]
     if bad_weight:
         raise InvalidInput(f"知识点权重必须为正数：{'、'.join(bad_weight)}", field="content")
-    known = set(learning_api.KnowledgePoint.objects.filter(code__in=list(content)).values_list("code", flat=True))
+    known = set(
+        learning_api.KnowledgePoint.objects.filter(code__in=list(content)).values_list("code", flat=True)
+    )
     unknown = sorted(set(content) - known)
     if unknown:
         raise InvalidInput(f"知识点 {'、'.join(unknown)} 不存在", field="content")
@@ -434,9 +451,11 @@ class Engine:
             codes = list(test.content)
             kp_of: dict[int, str] = {}
             through = learning_api.Item.knowledge_points.through
-            for item_id, code in through.objects.filter(
-                item_id__in=self.item_ids, knowledgepoint__code__in=codes
-            ).values_list("item_id", "knowledgepoint__code").order_by("item_id", "knowledgepoint__code"):
+            for item_id, code in (
+                through.objects.filter(item_id__in=self.item_ids, knowledgepoint__code__in=codes)
+                .values_list("item_id", "knowledgepoint__code")
+                .order_by("item_id", "knowledgepoint__code")
+            ):
                 kp_of.setdefault(item_id, code)  # an item on two balanced points counts for the first
             content = np.array([kp_of[it] for it in self.item_ids], dtype=object)
             targets = {code: float(w) for code, w in test.content.items() if code in set(kp_of.values())}
@@ -486,7 +505,9 @@ def _state(session: TestSession, last_correct: bool | None = None) -> SessionSta
 def _check_window(test: AdaptiveTest) -> None:
     now = timezone.now()
     if now < test.opens:
-        raise InvalidInput(f"测评尚未开始（{timezone.localtime(test.opens):%Y-%m-%d %H:%M} 开始）", field="test")
+        raise InvalidInput(
+            f"测评尚未开始（{timezone.localtime(test.opens):%Y-%m-%d %H:%M} 开始）", field="test"
+        )
     if now >= test.closes:
         raise InvalidInput(f"测评已于 {timezone.localtime(test.closes):%Y-%m-%d %H:%M} 结束", field="test")
 
@@ -531,7 +552,7 @@ def session_start(*, actor: User, test_id: int) -> SessionState:
 @transaction.atomic
 def session_answer(*, actor: User, test_id: int, item_id: int, answer: str) -> SessionState:
     """Answer the item on screen. Repeating an answered item returns the state unchanged."""
-    test, _profile_ = _test_for_student(actor, test_id)
+    test, _ = _test_for_student(actor, test_id)
     session = (
         TestSession.objects.select_for_update()
         .select_related("test__calibration")

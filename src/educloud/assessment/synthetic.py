@@ -58,14 +58,18 @@ def demo_assessment_seed(*, seed: int) -> AssessmentSeedReport:
     occasions = [
         adaptive_test_create(
             actor=None,
-            spec=TestSpec(title=title, opens=now - timedelta(days=days), closes=now - timedelta(days=days - 7), **spec),
+            spec=TestSpec(
+                title=title, opens=now - timedelta(days=days), closes=now - timedelta(days=days - 7), **spec
+            ),
             synthetic=True,
         )
         for title, days in (("2026 秋季期初测评（合成）", 90), ("2026 秋季期中测评（合成）", 30))
     ]
     adaptive_test_create(
         actor=None,
-        spec=TestSpec(title=OPEN_TITLE, opens=now - timedelta(days=1), closes=now + timedelta(days=365), **spec),
+        spec=TestSpec(
+            title=OPEN_TITLE, opens=now - timedelta(days=1), closes=now + timedelta(days=365), **spec
+        ),
         synthetic=True,
     )
     rows = list(calibration.items.order_by("item_id"))

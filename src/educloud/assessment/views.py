@@ -155,7 +155,9 @@ def test_new(request: HttpRequest) -> HttpResponse:
         from educloud.learning.api import KnowledgePoint
 
         points = list(
-            KnowledgePoint.objects.filter(items__in=latest.items.values("item_id")).distinct().order_by("code")
+            KnowledgePoint.objects.filter(items__in=latest.items.values("item_id"))
+            .distinct()
+            .order_by("code")
         )
     return render(
         request,
@@ -261,5 +263,10 @@ def calibration_detail(request: HttpRequest, calibration_id: int) -> HttpRespons
     return render(
         request,
         "assessment/calibration.html",
-        {"c": calibration, "items": items, "models": dict(Calibration.Model.choices), "home": reverse("assessment:index")},
+        {
+            "c": calibration,
+            "items": items,
+            "models": dict(Calibration.Model.choices),
+            "home": reverse("assessment:index"),
+        },
     )

@@ -264,7 +264,8 @@ def response_history(*, item_ids: list[int], year: int | None = None) -> list[tu
     qs = Response.objects.filter(item_id__in=item_ids)
     if year is not None:
         qs = qs.filter(at__year=year)
-    return list(qs.order_by("student_id", "item_id", "at", "pk").values_list("student_id", "item_id", "correct", "at"))
+    rows = qs.order_by("student_id", "item_id", "at", "pk")
+    return list(rows.values_list("student_id", "item_id", "correct", "at"))
 
 
 # ------------------------------------------------------------------------------------ a student

@@ -30,7 +30,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{calibrate,list}")
         cal = sub.add_parser("calibrate", help="calibrate one bank (the items of one knowledge graph)")
-        cal.add_argument("--subject", default="数学", help="学科 of the bank's knowledge graph (default 数学)")
+        cal.add_argument(
+            "--subject", default="数学", help="学科 of the bank's knowledge graph (default 数学)"
+        )
         cal.add_argument("--stage", default="junior", choices=["primary", "junior", "senior"])
         cal.add_argument("--model", default="2PL", choices=["1PL", "2PL", "3PL"])
         cal.add_argument("--year", type=int, default=None, help="use only responses of this year")
@@ -83,7 +85,11 @@ class Command(BaseCommand):
         for i in items:
             if i.misfit or i.drifted:
                 flags = ", ".join(
-                    f for f, on in (("misfit", i.misfit), (f"drift {i.drift:.2f}" if i.drift else "", i.drifted))
+                    f
+                    for f, on in (
+                        ("misfit", i.misfit),
+                        (f"drift {i.drift:.2f}" if i.drift else "", i.drifted),
+                    )
                     if on
                 )
                 self.stdout.write(f"  {i.item.code}: a={i.a:.2f} b={i.b:.2f} {flags}")
