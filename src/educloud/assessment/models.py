@@ -137,6 +137,7 @@ class AdaptiveTest(models.Model):
 
 
 class TestSession(models.Model):
+    __test__ = False  # a model, not a pytest test class
     test = models.ForeignKey(AdaptiveTest, on_delete=models.CASCADE, related_name="sessions")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey(School, null=True, on_delete=models.SET_NULL, related_name="+")
