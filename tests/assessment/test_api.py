@@ -36,7 +36,10 @@ def test_student_api_flow_and_errors(login, client):
     assert ok.status_code == 200 and ok.json()["answered"] == 1 and ok.json()["last_correct"] is True
     again = post(c, f"/api/v1/assessment/tests/{test.pk}/answers", {"item_id": item["id"], "answer": answer})
     assert again.json() == ok.json()
-    assert post(c, f"/api/v1/assessment/tests/{test.pk}/answers", {"item_id": -1, "answer": "A"}).status_code == 422
+    assert (
+        post(c, f"/api/v1/assessment/tests/{test.pk}/answers", {"item_id": -1, "answer": "A"}).status_code
+        == 422
+    )
     assert c.get(f"/api/v1/assessment/tests/{test.pk}/result").status_code == 400  # not finished
     assert c.get(f"/api/v1/assessment/tests/{test.pk}/report").status_code == 403
     assert c.get("/api/v1/assessment/tests/999999/result").status_code == 404
@@ -45,17 +48,35 @@ def test_student_api_flow_and_errors(login, client):
 def test_test_creation_is_scoped(login):
     body = {"title": "联考", "audience_level": "circle"}
     assert post(login("yongchuan_bureau"), "/api/v1/assessment/tests", body).status_code == 403
-    assert post(login("teacher"), "/api/v1/assessment/tests", {**body, "audience_level": "county",
-                                                                "audience_code": "500118"}).status_code == 403
+    assert (
+        post(
+            login("teacher"),
+            "/api/v1/assessment/tests",
+            {**body, "audience_level": "county", "audience_code": "500118"},
+        ).status_code
+        == 403
+    )
     school = StudentProfile.objects.get(user__username="student").school.code
-    made = post(login("teacher"), "/api/v1/assessment/tests", {**body, "audience_level": "school",
-                                                                "audience_code": school, "grade": 5})
+    made = post(
+        login("teacher"),
+        "/api/v1/assessment/tests",
+        {**body, "audience_level": "school", "audience_code": school, "grade": 5},
+    )
     assert made.status_code == 201 and made.json()["grade"] == 5
-    county = post(login("yongchuan_bureau"), "/api/v1/assessment/tests", {**body, "audience_level": "county",
-                                                                         "audience_code": "500118"})
+    county = post(
+        login("yongchuan_bureau"),
+        "/api/v1/assessment/tests",
+        {**body, "audience_level": "county", "audience_code": "500118"},
+    )
     assert county.status_code == 201
-    assert post(login("sc_bureau"), "/api/v1/assessment/tests", {**body, "audience_level": "county",
-                                                                 "audience_code": "500118"}).status_code == 403
+    assert (
+        post(
+            login("sc_bureau"),
+            "/api/v1/assessment/tests",
+            {**body, "audience_level": "county", "audience_code": "500118"},
+        ).status_code
+        == 403
+    )
     assert post(login("joint_office"), "/api/v1/assessment/tests", body).status_code == 201
     bad = post(login("joint_office"), "/api/v1/assessment/tests", {**body, "max_items": 0})
     assert bad.status_code == 422
@@ -72,14 +93,19 @@ def test_reports_by_role_with_audit_and_suppression(login):
     assert page.status_code == 200 and "学生A001" in page.content.decode()
     assert PersonalDataAccess.objects.count() == n_audit + 1
     bureau = login("yongchuan_bureau")
-    assert bureau.get(
-        f"/assessment/tests/{first.pk}/class/?school={sp.school.code}&grade={sp.grade}&class={sp.class_label}"
-    ).status_code == 403
+    assert (
+        bureau.get(
+            f"/assessment/tests/{first.pk}/class/?school={sp.school.code}&grade={sp.grade}&class={sp.class_label}"
+        ).status_code
+        == 403
+    )
     rep = bureau.get(f"/api/v1/assessment/tests/{first.pk}/report?level=school").json()
     assert {g["county"] for g in rep["groups"]} == {"永川区"}  # only its region
     assert all(g["n"] >= 5 and not g["suppressed"] for g in rep["groups"])
     # Leave 3 students of one school: it is suppressed (counted, no figures).
-    school_id = TestSession.objects.filter(test=first, school__county_id="500118").values("school_id")[0]["school_id"]
+    school_id = TestSession.objects.filter(test=first, school__county_id="500118").values("school_id")[0][
+        "school_id"
+    ]
     keep = TestSession.objects.filter(test=first, school_id=school_id).values_list("pk", flat=True)[:3]
     TestSession.objects.filter(test=first, school_id=school_id).exclude(pk__in=list(keep)).delete()
     rep = bureau.get(f"/api/v1/assessment/tests/{first.pk}/report?level=school").json()
@@ -88,9 +114,13 @@ def test_reports_by_role_with_audit_and_suppression(login):
     out = bureau.get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}&level=school").json()
     assert out["suppressed"] == 1 and out["link_a"] == 1.0 and out["n_anchors"] > 0
     shown = [g for g in out["groups"] if not g["value_added"]["suppressed"]]
-    assert shown and all(g["value_added"]["low"] < g["value_added"]["estimate"] < g["value_added"]["high"]
-                         for g in shown)
-    assert login("student").get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}").status_code == 403
+    assert shown and all(
+        g["value_added"]["low"] < g["value_added"]["estimate"] < g["value_added"]["high"] for g in shown
+    )
+    assert (
+        login("student").get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}").status_code
+        == 403
+    )
 
 
 def test_outcome_report_finds_growth_and_the_page_renders(login):
@@ -104,7 +134,9 @@ def test_outcome_report_finds_growth_and_the_page_renders(login):
     assert 'id="outcome-data"' in page and "增值" in page and 'media="print"' in page
     same = c.get(f"/assessment/outcomes/?before={first.pk}&after={first.pk}").content.decode()
     assert "请选择两次不同的测评" in same
-    assert c.get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}&level=x").status_code == 400
+    assert (
+        c.get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}&level=x").status_code == 400
+    )
 
 
 def test_pages_for_each_role(login):

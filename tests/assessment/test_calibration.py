@@ -48,7 +48,9 @@ def test_an_item_without_a_key_stops_calibration_and_test_creation_naming_it():
         services.calibration_run(actor=None, subject="数学", stage="junior")
     assert exc.value.field == "items"
     with pytest.raises(InvalidInput, match=item.code):
-        services.adaptive_test_create(actor=None, spec=services.TestSpec(title="缺答案", audience_level="circle"))
+        services.adaptive_test_create(
+            actor=None, spec=services.TestSpec(title="缺答案", audience_level="circle")
+        )
     with pytest.raises(CommandError, match=item.code):
         call_command("irt", "calibrate", "--subject", "数学", "--stage", "junior")
 

@@ -34,7 +34,9 @@ def test_a_student_takes_the_test_until_it_stops_and_mastery_follows():
     assert [r.item_id for r in new] == seen
     assert [r.correct for r in new] == [i % 2 == 0 for i in range(len(seen))]
     points = {kp for r in new for kp in r.knowledge_points.values_list("pk", flat=True)}
-    assert StudentMastery.objects.filter(student=student, knowledge_point_id__in=points).count() == len(points)
+    assert StudentMastery.objects.filter(student=student, knowledge_point_id__in=points).count() == len(
+        points
+    )
     result = selectors.session_result(actor=student, test_id=test.pk)
     assert result.n_items == len(seen) and result.n_correct == (len(seen) + 1) // 2
     assert result.scaled == round(500 + 100 * session.theta)
@@ -48,9 +50,13 @@ def test_resume_shows_the_same_item_and_a_repeated_answer_changes_nothing():
     again = services.session_start(actor=student, test_id=test.pk)
     assert again.current.pk == first.current.pk and again.answered == 0
     item = first.current.item
-    after = services.session_answer(actor=student, test_id=test.pk, item_id=item.pk, answer=right_answer(item))
+    after = services.session_answer(
+        actor=student, test_id=test.pk, item_id=item.pk, answer=right_answer(item)
+    )
     n_rows, n_responses = SessionItem.objects.count(), Response.objects.count()
-    twice = services.session_answer(actor=student, test_id=test.pk, item_id=item.pk, answer=wrong_answer(item))
+    twice = services.session_answer(
+        actor=student, test_id=test.pk, item_id=item.pk, answer=wrong_answer(item)
+    )
     assert twice.current.pk == after.current.pk and twice.answered == 1 and twice.last_correct is True
     assert (SessionItem.objects.count(), Response.objects.count()) == (n_rows, n_responses)
     assert TestSession.objects.filter(test=test, student=student).count() == 1
@@ -96,7 +102,10 @@ def test_a_closed_test_cannot_be_started():
     test = services.adaptive_test_create(
         actor=None,
         spec=services.TestSpec(
-            title="已结束", audience_level="circle", opens=now - timedelta(days=3), closes=now - timedelta(days=1)
+            title="已结束",
+            audience_level="circle",
+            opens=now - timedelta(days=3),
+            closes=now - timedelta(days=1),
         ),
     )
     with pytest.raises(InvalidInput, match="已于"):
