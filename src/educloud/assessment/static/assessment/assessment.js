@@ -8,6 +8,11 @@
   });
   if (!window.echarts) return;
   var esc = echarts.format.encodeHTML;
+  // An axis that holds every interval (ECharts sizes axes from the main series only).
+  function span(low, high, pad) {
+    var lo = Math.min.apply(null, low.concat([0])), hi = Math.max.apply(null, high.concat([0]));
+    return { min: Math.floor(lo - pad), max: Math.ceil(hi + pad) };
+  }
   function data(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -64,7 +69,7 @@
       } },
       grid: { left: 50, right: 20, top: 20, bottom: 120 },
       xAxis: { type: "category", data: reg.labels, axisLabel: { rotate: 50, fontSize: 11 } },
-      yAxis: { type: "value", scale: true },
+      yAxis: Object.assign({ type: "value" }, span(reg.low, reg.high, 10), { min: Math.floor(Math.min.apply(null, reg.low.concat([500])) - 10) }),
       series: [{ type: "scatter", data: reg.values, symbolSize: 10, itemStyle: { color: "#0b6e4f" } }, errorBars(reg.low, reg.high)]
     });
   }
@@ -80,7 +85,7 @@
       } },
       grid: { left: 50, right: 20, top: 20, bottom: 90 },
       xAxis: { type: "category", data: cls.students, axisLabel: { rotate: 60, fontSize: 10 } },
-      yAxis: { type: "value", scale: true },
+      yAxis: Object.assign({ type: "value" }, span(low, high, 10), { min: Math.floor(Math.min.apply(null, low.concat([500])) - 10) }),
       series: [{ type: "scatter", data: cls.scores, symbolSize: 9, itemStyle: { color: "#0b6e4f" } }, errorBars(low, high)]
     });
   }
@@ -94,7 +99,7 @@
       } },
       grid: { left: 50, right: 20, top: 20, bottom: 120 },
       xAxis: { type: "category", data: out.labels, axisLabel: { rotate: 50, fontSize: 11 } },
-      yAxis: { type: "value", name: "增值（分）" },
+      yAxis: Object.assign({ type: "value", name: "增值（分）" }, span(out.low, out.high, 2)),
       series: [{ type: "bar", data: out.va, itemStyle: { color: "#0b6e4f" } }, errorBars(out.low, out.high)]
     });
   }
