@@ -107,3 +107,11 @@ def test_growth_by_group_is_the_mean_difference_with_its_standard_error() -> Non
 def test_bad_input_is_refused_naming_the_argument(prior, post, groups, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         ValueAdded(min_group=1).fit(prior, post, groups)
+
+
+def test_tuple_labels_stay_one_group_each() -> None:
+    prior, post, groups, _ = planted(6, n_groups=4, size=10)
+    labels = [("S1", 7, f"{g}班") for g in groups.tolist()]
+    va = ValueAdded().fit(prior, post, labels)
+    assert [g.group for g in va.groups_] == [("S1", 7, f"{g}班") for g in range(4)]
+    assert [g.n for g in growth_by_group(prior, post, labels)] == [10, 10, 10, 10]

@@ -151,3 +151,32 @@ def test_pages_for_each_role(login):
     assert login("student").get("/assessment/calibrations/").status_code == 403
     home = login("teacher").get("/").content.decode()
     assert 'href="/assessment/"' in home and "智能测评" in home
+
+
+def test_taking_through_pages_get_never_starts_a_session(login):
+    test = open_test()
+    c = login("student")
+    intro = c.get(f"/assessment/tests/{test.pk}/take/").content.decode()
+    assert 'data-testid="begin"' in intro
+    assert not TestSession.objects.filter(test=test, student__username="student").exists()
+    assert c.post(f"/assessment/tests/{test.pk}/take/").status_code == 302
+    page = c.get(f"/assessment/tests/{test.pk}/take/").content.decode()
+    assert 'data-testid="test-item"' in page and "第 1 题" in page
+    bad = c.post(f"/assessment/tests/{test.pk}/take/", {"item": "abc"})
+    assert bad.status_code == 400
+    huge = c.post(f"/assessment/tests/{test.pk}/take/", {"item": str(2**70)})
+    assert huge.status_code == 400
+
+
+def test_teachers_see_the_value_added_of_their_school_classes(login):
+    first, second = occasions()
+    out = login("teacher").get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}&level=class")
+    labels = [g["label"] for g in out.json()["groups"]]
+    school = StudentProfile.objects.get(user__username="student").school.name
+    assert labels and all(label.startswith(school) for label in labels)
+    assert (
+        login("yongchuan_bureau")
+        .get(f"/api/v1/assessment/outcomes?before={first.pk}&after={second.pk}&level=class")
+        .status_code
+        == 403
+    )

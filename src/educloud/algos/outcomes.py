@@ -82,7 +82,8 @@ def _inputs(
     if x.shape[0] < 3:
         raise ValueError(f"prior needs at least 3 students, got {x.shape[0]}")
     y = _vector("post", post, x.shape[0])
-    labels = list(np.asarray(groups, dtype=object).tolist())
+    # Not through np.asarray: tuple labels (school, grade, class) would become a 2-D array.
+    labels = groups.tolist() if isinstance(groups, np.ndarray) else list(groups)
     if len(labels) != x.shape[0]:
         raise ValueError(f"groups has {len(labels)} labels, expected {x.shape[0]}")
     order: dict[Hashable, int] = {}

@@ -530,6 +530,13 @@ def _advance(session: TestSession, engine: Engine) -> None:
         session.save(update_fields=["theta", "se"])
 
 
+def session_current(*, actor: User, test_id: int) -> tuple[AdaptiveTest, SessionState | None]:
+    """The test and the student's session state (None before starting). Reads only: starting is a POST."""
+    test, _ = _test_for_student(actor, test_id)
+    session = TestSession.objects.select_related("test__calibration").filter(test=test, student=actor).first()
+    return test, None if session is None else _state(session)
+
+
 @transaction.atomic
 def session_start(*, actor: User, test_id: int) -> SessionState:
     """Start the test, or resume it where it was left (the same item on screen)."""

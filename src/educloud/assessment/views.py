@@ -21,7 +21,7 @@ from educloud.assessment import selectors, services
 from educloud.assessment.models import AdaptiveTest, Calibration
 from educloud.learning.api import graph_list
 from educloud.lib.bounds import GRADE_MAX, GRADE_MIN, INT64_MAX, int_param
-from educloud.lib.errors import DomainError, InvalidInput
+from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
 from educloud.lib.pages import error_page
 
 
@@ -48,8 +48,13 @@ def _choices(item: object) -> list[tuple[str, str]]:
 
 @login_required
 def take(request: HttpRequest, test_id: int) -> HttpResponse:
+    """GET shows the item on screen (or the start button); POST without ``item`` starts the test,
+    with ``item`` answers it. Every POST redirects back (PRG)."""
     try:
         if request.method == "POST":
+            if "item" not in request.POST:
+                services.session_start(actor=request.user, test_id=test_id)
+                return redirect("assessment:take", test_id=test_id)
             item_id = int_param(request.POST, "item", low=1, high=INT64_MAX, label="题目编号")
             if item_id is None:
                 raise InvalidInput("缺少题目编号", field="item")
@@ -68,17 +73,23 @@ def take(request: HttpRequest, test_id: int) -> HttpResponse:
             if state.session.finished:
                 return redirect("assessment:result", test_id=test_id)
             return redirect("assessment:take", test_id=test_id)
-        state = services.session_start(actor=request.user, test_id=test_id)
+        test, state = services.session_current(actor=request.user, test_id=test_id)
     except DomainError as exc:
         return error_page(request, exc)
-    if state.session.finished:
+    if state is not None and state.session.finished:
         return redirect("assessment:result", test_id=test_id)
-    test = state.session.test
-    item = state.current.item if state.current else None
+    item = state.current.item if state and state.current else None
     return render(
         request,
         "assessment/take.html",
-        {"test": test, "state": state, "item": item, "choices": _choices(item), "number": state.answered + 1},
+        {
+            "test": test,
+            "state": state,
+            "item": item,
+            "choices": _choices(item),
+            "number": (state.answered if state else 0) + 1,
+            "is_open": test.opens <= timezone.now() < test.closes,
+        },
     )
 
 
@@ -110,7 +121,7 @@ def _dt(value: str, label: str) -> datetime | None:
 def test_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.is_staff(user):
-        return error_page(request, DomainError("只有教师、学校管理员和教育行政部门可以创建测评"))
+        return error_page(request, PermissionDenied("只有教师、学校管理员和教育行政部门可以创建测评"))
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
@@ -216,7 +227,7 @@ def class_detail(request: HttpRequest, test_id: int) -> HttpResponse:
 def outcomes(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.is_staff(user):
-        return error_page(request, DomainError("学习成效评估仅对教师、学校管理员和教育行政部门开放"))
+        return error_page(request, PermissionDenied("学习成效评估仅对教师、学校管理员和教育行政部门开放"))
     tests = selectors.tests_for_staff(actor=user)
     rep = None
     try:
