@@ -37,12 +37,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 __all__ = ["GroupEstimate", "ValueAdded", "growth_by_group"]
+
+Labels = Sequence[Hashable] | NDArray[Any]  # one group label per student (any hashable: a tuple is one label)
 
 MIN_GROUP = 5
 
@@ -76,14 +79,14 @@ def _vector(name: str, values: ArrayLike, n: int | None = None) -> NDArray[np.fl
 
 
 def _inputs(
-    prior: ArrayLike, post: ArrayLike, groups: Sequence[Hashable] | ArrayLike
+    prior: ArrayLike, post: ArrayLike, groups: Labels
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], list[Hashable], NDArray[np.int64]]:
     x = _vector("prior", prior)
     if x.shape[0] < 3:
         raise ValueError(f"prior needs at least 3 students, got {x.shape[0]}")
     y = _vector("post", post, x.shape[0])
     # Not through np.asarray: tuple labels (school, grade, class) would become a 2-D array.
-    labels = groups.tolist() if isinstance(groups, np.ndarray) else list(groups)
+    labels: list[Hashable] = groups.tolist() if isinstance(groups, np.ndarray) else list(groups)
     if len(labels) != x.shape[0]:
         raise ValueError(f"groups has {len(labels)} labels, expected {x.shape[0]}")
     order: dict[Hashable, int] = {}
@@ -100,7 +103,7 @@ def _z(level: float) -> float:
 def growth_by_group(
     prior: ArrayLike,
     post: ArrayLike,
-    groups: Sequence[Hashable] | ArrayLike,
+    groups: Labels,
     *,
     prior_se: ArrayLike | None = None,
     post_se: ArrayLike | None = None,
@@ -158,7 +161,7 @@ class ValueAdded:
         self.min_group = min_group
         self.level = level
 
-    def fit(self, prior: ArrayLike, post: ArrayLike, groups: Sequence[Hashable] | ArrayLike) -> ValueAdded:
+    def fit(self, prior: ArrayLike, post: ArrayLike, groups: Labels) -> ValueAdded:
         if self.min_group < 1:
             raise ValueError(f"min_group must be at least 1, got {self.min_group}")
         z = _z(self.level)
