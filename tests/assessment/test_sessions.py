@@ -110,3 +110,39 @@ def test_a_closed_test_cannot_be_started():
     )
     with pytest.raises(InvalidInput, match="已于"):
         services.session_start(actor=user("student"), test_id=test.pk)
+
+
+def test_content_balance_keeps_the_test_on_the_chosen_points():
+    from educloud.learning.models import Item
+
+    calibration = open_test().calibration
+    by_point: dict[str, int] = {}
+    for code in Item.objects.filter(pk__in=calibration.items.values("item_id")).values_list(
+        "knowledge_points__code", flat=True
+    ):
+        by_point[code] = by_point.get(code, 0) + 1
+    chosen = sorted(c for c, n in by_point.items() if n >= 2)[:5]
+    assert len(chosen) == 5
+    test = services.adaptive_test_create(
+        actor=user("joint_office"),
+        spec=services.TestSpec(
+            title="两个知识点",
+            audience_level="circle",
+            content=dict.fromkeys(chosen, 1.0),
+            max_items=5,
+            se_stop=0.05,
+        ),
+    )
+    student = user("student")
+    state = services.session_start(actor=student, test_id=test.pk)
+    while state.current is not None:
+        item = state.current.item
+        state = services.session_answer(
+            actor=student, test_id=test.pk, item_id=item.pk, answer=right_answer(item)
+        )
+    rows = SessionItem.objects.filter(session=state.session).select_related("item")
+    points = [set(r.item.knowledge_points.values_list("code", flat=True)) for r in rows]
+    assert all(p & set(chosen) for p in points), (chosen, points)  # every item is on a chosen point
+    counts = {c: sum(c in p for p in points) for c in chosen}
+    assert all(n >= 1 for n in counts.values()), counts  # five items, five points: one each
+    assert state.answered == 5
