@@ -206,6 +206,7 @@ def _digest() -> str:
         list(KnowledgePoint.objects.order_by("id").values_list("id", "code", "name")),
         Prerequisite.objects.count(),
         list(Item.objects.order_by("id").values_list("id", "code", "stem", "answer")),
+        _assessment_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -405,6 +406,100 @@ GRAPH_CSV = "学科,学段,编码,名称\n数学,初中,ZZ-01,篡改\n".encode()
 ITEMS_CSV = "编号,题型,题干,答案,知识点\nZZ-1,填空,篡改,1,MJ-01\n".encode()
 SCHOOL_ROLES_AND_BUREAUS = EDITORS | {"school_admin", "teacher"}
 
+# --- assessment (ADR 0014): a test addressed to 金堂县 only, the demo's occasions and calibration --------
+
+
+def _assessment_digest() -> list[Any]:
+    from educloud.assessment.models import AdaptiveTest, Calibration, SessionItem, TestSession
+
+    return [
+        list(AdaptiveTest.objects.order_by("id").values_list("id", "title")),
+        Calibration.objects.count(),
+        TestSession.objects.count(),
+        list(SessionItem.objects.aggregate(Count("id"), Count("answered")).values()),
+    ]
+
+
+def _assessment_ids() -> dict[str, int]:
+    from educloud.assessment.models import AdaptiveTest, Calibration
+    from educloud.assessment.services import TestSpec, adaptive_test_create
+    from educloud.assessment.synthetic import OPEN_TITLE
+
+    jintang = AdaptiveTest.objects.filter(title="金堂县测评（矩阵）").first() or adaptive_test_create(
+        actor=None, spec=TestSpec(title="金堂县测评（矩阵）", audience_level="county", audience_code="510121")
+    )
+    first, second = AdaptiveTest.objects.filter(is_synthetic=True).exclude(title=OPEN_TITLE).order_by("opens")
+    return {
+        "jintang": jintang.pk,
+        "first": first.pk,
+        "second": second.pk,
+        "calibration": Calibration.objects.filter(is_synthetic=True).get().pk,
+    }
+
+
+def _assessment_create(path: str, json_body: bool) -> Calls:
+    """Creating a test for a county outside the caller's scope, or for the whole circle (联考)."""
+
+    def calls(role: str, w: World) -> Iterator[Call]:
+        foreign = _foreign_school(role, w)
+        if foreign is not None:
+            data = {"title": "越权", "audience_level": "county", "audience_code": w.places[foreign][2]}
+            yield Call("POST", path, data, out_of_scope=True, write=True)
+            yield Call(
+                "POST", path, {"title": "越权", "audience_level": "circle"}, out_of_scope=True, write=True
+            )
+
+    return calls
+
+
+def _assessment_jintang(template: str, method: str = "GET", data: Any = None) -> Calls:
+    """The 金堂县-only test as a student's object: nobody but its students may start, answer or read it
+    (the demo student is in 永川区; other roles are not students)."""
+
+    def calls(role: str, w: World) -> Iterator[Call]:
+        path = template.format(id=w.ids["assessment"]["jintang"])
+        yield Call(method, path, data, out_of_scope=True, write=method == "POST")
+
+    return calls
+
+
+def _assessment_staff(template: str) -> Calls:
+    """A report of a demo occasion (any staff), and of the 金堂县-only test (out of scope unless the
+    caller's region holds 金堂县)."""
+
+    def calls(role: str, w: World) -> Iterator[Call]:
+        ids = w.ids["assessment"]
+        yield Call("GET", template.format(id=ids["first"]))
+        out = not w.covers(VIEW[role], JINTANG_SCHOOL)
+        yield Call("GET", template.format(id=ids["jintang"]), out_of_scope=out)
+
+    return calls
+
+
+def _assessment_class(role: str, w: World) -> Iterator[Call]:
+    first = w.ids["assessment"]["first"]
+    own, foreign = _own_school(role, w), _foreign_school(role, w)
+    if own:
+        yield Call("GET", f"/assessment/tests/{first}/class/?school={own}&grade=5&class=1班")
+    if foreign:
+        yield Call(
+            "GET", f"/assessment/tests/{first}/class/?school={foreign}&grade=5&class=1班", out_of_scope=True
+        )
+
+
+def _assessment_outcomes(path: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        ids = w.ids["assessment"]
+        for level in ("class", "school", "county"):
+            yield Call("GET", f"{path}?before={ids['first']}&after={ids['second']}&level={level}")
+
+    return calls
+
+
+def _assessment_calibration(template: str) -> Calls:
+    return lambda role, w: iter([Call("GET", template.format(id=w.ids["assessment"]["calibration"]))])
+
+
 # One entry per operation of the OpenAPI document.
 API: dict[tuple[str, str], Calls] = {
     ("GET", "/api/v1/regions/counties"): _reads("/api/v1/regions/counties"),
@@ -523,6 +618,28 @@ API: dict[tuple[str, str], Calls] = {
         "/api/v1/equity/counties/{county}/efficiency"
     ),
     ("POST", "/api/v1/equity/import"): _equity_import,
+    ("GET", "/api/v1/assessment/calibrations"): _reads("/api/v1/assessment/calibrations"),
+    ("GET", "/api/v1/assessment/calibrations/{calibration_id}"): _assessment_calibration(
+        "/api/v1/assessment/calibrations/{id}"
+    ),
+    ("POST", "/api/v1/assessment/calibrations"): _role_write(
+        EDITORS, "POST", "/api/v1/assessment/calibrations", {}
+    ),
+    ("GET", "/api/v1/assessment/tests"): _reads("/api/v1/assessment/tests"),
+    ("POST", "/api/v1/assessment/tests"): _assessment_create("/api/v1/assessment/tests", True),
+    ("POST", "/api/v1/assessment/tests/{test_id}/session"): _assessment_jintang(
+        "/api/v1/assessment/tests/{id}/session", "POST"
+    ),
+    ("POST", "/api/v1/assessment/tests/{test_id}/answers"): _assessment_jintang(
+        "/api/v1/assessment/tests/{id}/answers", "POST", {"item_id": 1, "answer": "A"}
+    ),
+    ("GET", "/api/v1/assessment/tests/{test_id}/result"): _assessment_jintang(
+        "/api/v1/assessment/tests/{id}/result"
+    ),
+    ("GET", "/api/v1/assessment/tests/{test_id}/report"): _assessment_staff(
+        "/api/v1/assessment/tests/{id}/report"
+    ),
+    ("GET", "/api/v1/assessment/outcomes"): _assessment_outcomes("/api/v1/assessment/outcomes"),
 }
 # The DELETE of a collection item is sent by _collection_writes (it needs an item of the collection).
 
@@ -657,6 +774,24 @@ PAGES: dict[str, Calls] = {
     "xapi/agents/profile": _page_reads("/xapi/agents/profile"),
     "xapi/agents": _page_reads("/xapi/agents"),
     "xapi/about": _page_reads("/xapi/about"),
+    "assessment/": _page_reads("/assessment/"),
+    "assessment/tests/new/": lambda role, w: iter(
+        [Call("GET", "/assessment/tests/new/"), *_assessment_create("/assessment/tests/new/", False)(role, w)]
+    ),
+    "assessment/tests/<int:test_id>/take/": lambda role, w: iter(
+        [
+            *_assessment_jintang("/assessment/tests/{id}/take/")(role, w),
+            *_assessment_jintang("/assessment/tests/{id}/take/", "POST", {})(role, w),
+        ]
+    ),
+    "assessment/tests/<int:test_id>/result/": _assessment_jintang("/assessment/tests/{id}/result/"),
+    "assessment/tests/<int:test_id>/report/": _assessment_staff("/assessment/tests/{id}/report/"),
+    "assessment/tests/<int:test_id>/class/": _assessment_class,
+    "assessment/outcomes/": _assessment_outcomes("/assessment/outcomes/"),
+    "assessment/calibrations/": _page_reads("/assessment/calibrations/"),
+    "assessment/calibrations/<int:calibration_id>/": _assessment_calibration(
+        "/assessment/calibrations/{id}/"
+    ),
 }
 XAPI_PUBLIC = {"/xapi/about"}  # the spec's one unauthenticated resource
 
@@ -723,6 +858,7 @@ def _setup_ids(w: World) -> None:
         item = CollectionItem.objects.filter(collection_id=cid).order_by("id").first()
         collected[cid] = item.resource_id if item else w.ids["public_resource"]
     w.ids["collected"] = collected
+    w.ids["assessment"] = _assessment_ids()
 
 
 def _client(role: str, w: World) -> Client:
@@ -792,8 +928,10 @@ def _check_read(role: str, w: World, call: Call, response: Any, problems: list[s
                 )
                 if not ok:
                     problems.append(f"{label}: someone else's access request {row['id']}")
-            elif rid is not None and ("visibility" in row or "object_id" in row) and not w.may_see_resource(
-                role, int(rid)
+            elif (
+                rid is not None
+                and ("visibility" in row or "object_id" in row)
+                and not w.may_see_resource(role, int(rid))
             ):
                 problems.append(f"{label}: resource {rid} ({w.resources[int(rid)]['visibility']}) leaked")
 

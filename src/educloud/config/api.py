@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from educloud.assessment.endpoints import router as assessment_router
 from educloud.equity.endpoints import router as equity_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
@@ -35,6 +36,7 @@ api.add_router("/lrs", lrs_router)
 api.add_router("/library", library_router)
 api.add_router("/learning", learning_router)
 api.add_router("/equity", equity_router)
+api.add_router("/assessment", assessment_router)
 
 
 @api.exception_handler(DomainError)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from educloud.learning.models import Item, KnowledgePoint, StudentMastery
-from educloud.learning.selectors import MASTERED, READY, graph_list, school_aggregates
+from educloud.learning.selectors import (
+    MASTERED,
+    READY,
+    graph_list,
+    response_history,
+    school_aggregates,
+)
 from educloud.learning.services import (
     ANSWERED,
     item_iri,
@@ -25,6 +31,7 @@ __all__ = [
     "graph_list",
     "item_iri",
     "mastery_refit",
+    "response_history",
     "response_record",
     "responses_ingest",
     "school_aggregates",

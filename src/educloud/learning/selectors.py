@@ -257,6 +257,17 @@ def item_get(*, item_id: int) -> Item:
     return item
 
 
+def response_history(*, item_ids: list[int], year: int | None = None) -> list[tuple[int, int, bool, Any]]:
+    """(student id, item id, correct, at) of every stored response to these items (answered in
+    ``year``, when given), ordered by student, item and time: the raw data of item calibration
+    (``assessment``). Ids only, no names: the caller turns them into a response matrix."""
+    qs = Response.objects.filter(item_id__in=item_ids)
+    if year is not None:
+        qs = qs.filter(at__year=year)
+    rows = qs.order_by("student_id", "item_id", "at", "pk")
+    return list(rows.values_list("student_id", "item_id", "correct", "at"))
+
+
 # ------------------------------------------------------------------------------------ a student
 
 
