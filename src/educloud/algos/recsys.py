@@ -25,6 +25,7 @@ evaluation protocol), ``bench/recommend.py``.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -89,14 +90,19 @@ class HybridRecommender(BaseEstimator):
 
     def __init__(
         self,
-        factors: int = 64,
+        factors: int = 32,
         regularization: float = 0.05,
         alpha: float = 10.0,
         iterations: int = 15,
-        content_weight: float = 0.1,
-        popularity_weight: float = 0.1,
+        content_weight: float = 0.0,
+        popularity_weight: float = 0.0,
         random_state: int = 0,
         n_threads: int = 1,
+        cf_weight: float = 0.6,
+        sequence_weight: float = 1.0,
+        sequence_window: int = 8,
+        sequence_gamma: float = 0.9,
+        recency_decay: float = 0.4,
     ) -> None:
         self.factors = factors
         self.regularization = regularization
@@ -106,6 +112,11 @@ class HybridRecommender(BaseEstimator):
         self.popularity_weight = popularity_weight
         self.random_state = random_state
         self.n_threads = n_threads
+        self.cf_weight = cf_weight
+        self.sequence_weight = sequence_weight
+        self.sequence_window = sequence_window
+        self.sequence_gamma = sequence_gamma
+        self.recency_decay = recency_decay
 
     # ------------------------------------------------------------------ fit
     def _check_params(self) -> None:
@@ -113,15 +124,39 @@ class HybridRecommender(BaseEstimator):
             raise ValueError(f"factors must be >= 1, got {self.factors}")
         if int(self.iterations) < 1:
             raise ValueError(f"iterations must be >= 1, got {self.iterations}")
-        for name in ("regularization", "alpha", "content_weight", "popularity_weight"):
+        for name in (
+            "regularization",
+            "alpha",
+            "content_weight",
+            "popularity_weight",
+            "cf_weight",
+            "sequence_weight",
+        ):
             v = float(getattr(self, name))
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {v}")
+        if int(self.sequence_window) < 1:
+            raise ValueError(f"sequence_window must be >= 1, got {self.sequence_window}")
+        for name in ("sequence_gamma", "recency_decay"):
+            v = float(getattr(self, name))
+            if not 0 < v <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {v}")
         if float(self.alpha) == 0:
             raise ValueError("alpha must be > 0")
 
-    def fit(self, user_items: sp.csr_matrix, item_features: Any = None) -> HybridRecommender:
-        """Fit on ``user_items`` (n_users, n_items) confidence weights and optional item features."""
+    def fit(
+        self,
+        user_items: sp.csr_matrix,
+        item_features: Any = None,
+        *,
+        sequences: Sequence[Sequence[int]] | None = None,
+    ) -> HybridRecommender:
+        """Fit on ``user_items`` (n_users, n_items) confidence weights and optional item features.
+
+        ``sequences`` (optional): each learner's items in the order they were taken (any number of
+        lists; they need not match the rows of ``user_items``). They train the next-course transition
+        component; without them that component is off (``transitions_`` is None).
+        """
         self._check_params()
         x = _check_user_items(user_items, "user_items")
         n_users, n_items = x.shape
@@ -135,6 +170,9 @@ class HybridRecommender(BaseEstimator):
         self.content_similarity_ = self._content_similarity(self.item_features_)
         counts = np.asarray((x > 0).sum(axis=0), dtype=np.float64).ravel()
         self.item_popularity_ = counts / max(counts.max(), 1.0)
+        self.transitions_ = (
+            None if sequences is None else self._fit_transitions(_check_sequences(sequences, n_items, None))
+        )
         self.item_factors_ = self._fit_als(x)
         yty = self.item_factors_.T @ self.item_factors_
         self.yty_ = yty
@@ -167,6 +205,46 @@ class HybridRecommender(BaseEstimator):
         s = np.asarray((g @ g.T).todense(), dtype=np.float64)
         np.fill_diagonal(s, 0.0)
         return s
+
+    def _fit_transitions(self, seqs: list[IntArray]) -> sp.csr_matrix:
+        """Row-normalised skip transitions: item a at position p → item b at p+d (d <= window),
+        counted with weight gamma**(d-1)."""
+        gamma = float(self.sequence_gamma)
+        rows: list[IntArray] = []
+        cols: list[IntArray] = []
+        vals: list[FloatArray] = []
+        for d in range(1, int(self.sequence_window) + 1):
+            for s in seqs:
+                if s.size > d:
+                    rows.append(s[:-d])
+                    cols.append(s[d:])
+                    vals.append(np.full(s.size - d, gamma ** (d - 1)))
+        n = self.n_items_
+        if not rows:
+            return sp.csr_matrix((n, n))
+        t = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+        t.sum_duplicates()
+        sums = np.asarray(t.sum(axis=1)).ravel()
+        inv = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+        return sp.csr_matrix(sp.diags(inv) @ t)
+
+    def _recency_rows(self, seqs: list[IntArray]) -> sp.csr_matrix:
+        """(n_rows, n_items): each row's items weighted decay**age (age 0 = the latest item)."""
+        decay = float(self.recency_decay)
+        rows, cols, vals = [], [], []
+        for r, s in enumerate(seqs):
+            if s.size:
+                rows.append(np.full(s.size, r))
+                cols.append(s)
+                vals.append(decay ** np.arange(s.size - 1, -1, -1, dtype=np.float64))
+        if not rows:
+            return sp.csr_matrix((len(seqs), self.n_items_))
+        m = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(seqs), self.n_items_),
+        )
+        m.sum_duplicates()
+        return m
 
     def _fit_als(self, x: sp.csr_matrix) -> FloatArray:
         from implicit.cpu.als import AlternatingLeastSquares
@@ -203,12 +281,25 @@ class HybridRecommender(BaseEstimator):
             out[r] = np.linalg.solve(a, b)
         return out
 
-    def score_users(self, user_items_rows: sp.csr_matrix) -> FloatArray:
-        """Scores (n_rows, n_items) for the given interaction rows (fold-in; empty rows → fallback)."""
+    def score_users(
+        self,
+        user_items_rows: sp.csr_matrix,
+        *,
+        sequences: Sequence[Sequence[int]] | None = None,
+    ) -> FloatArray:
+        """Scores (n_rows, n_items) for the given interaction rows (fold-in; empty rows → fallback).
+
+        ``sequences`` (optional, one per row): the row's items in the order taken, latest last. With
+        them (and a model fitted with sequences) the next-course transition component is added.
+        """
         check_is_fitted(self, "item_factors_")
         x = _check_user_items(user_items_rows, "user_items_rows", self.n_items_)
         cf = self._fold_in(x) @ self.item_factors_.T
-        scores = _row_minmax(cf)
+        scores = float(self.cf_weight) * _row_minmax(cf)
+        if sequences is not None and self.transitions_ is not None and float(self.sequence_weight) > 0:
+            seqs = _check_sequences(sequences, self.n_items_, x.shape[0])
+            nxt = (self._recency_rows(seqs) @ self.transitions_).toarray()
+            scores += float(self.sequence_weight) * _row_minmax(nxt)
         if self.content_similarity_ is not None and float(self.content_weight) > 0:
             seen = (x > 0).astype(np.float64)
             n = np.asarray(seen.sum(axis=1)).ravel()
@@ -228,15 +319,19 @@ class HybridRecommender(BaseEstimator):
         *,
         candidates: NDArray[np.integer[Any]] | None = None,
         exclude_seen: bool = True,
+        sequence: Sequence[int] | None = None,
     ) -> list[tuple[int, float]]:
-        """The top ``k`` (item, score) pairs for one row, best first, restricted to ``candidates``."""
+        """The top ``k`` (item, score) pairs for one row, best first, restricted to ``candidates``.
+
+        ``sequence`` (optional): the row's items in the order taken, latest last (see
+        :meth:`score_users`)."""
         check_is_fitted(self, "item_factors_")
         x = _check_user_items(user_items_row, "user_items_row", self.n_items_)
         if x.shape[0] != 1:
             raise ValueError(f"user_items_row must have exactly one row, got {x.shape[0]}")
         if isinstance(k, bool) or int(k) != k or k < 0:
             raise ValueError(f"k must be a non-negative integer, got {k!r}")
-        scores = self.score_users(x)[0]
+        scores = self.score_users(x, sequences=None if sequence is None else [sequence])[0]
         allowed = np.ones(self.n_items_, dtype=bool)
         if candidates is not None:
             cand = np.asarray(candidates)
@@ -271,16 +366,38 @@ class HybridRecommender(BaseEstimator):
 class PopularityRecommender(BaseEstimator):
     """Baseline: every user gets the items most often seen in training."""
 
-    def fit(self, user_items: sp.csr_matrix, item_features: Any = None) -> PopularityRecommender:
+    def fit(
+        self, user_items: sp.csr_matrix, item_features: Any = None, *, sequences: Any = None
+    ) -> PopularityRecommender:
         x = _check_user_items(user_items, "user_items")
         self.n_items_ = x.shape[1]
         self.item_popularity_ = np.asarray((x > 0).sum(axis=0), dtype=np.float64).ravel()
         return self
 
-    def score_users(self, user_items_rows: sp.csr_matrix) -> FloatArray:
+    def score_users(self, user_items_rows: sp.csr_matrix, *, sequences: Any = None) -> FloatArray:
         check_is_fitted(self, "item_popularity_")
         x = _check_user_items(user_items_rows, "user_items_rows", self.n_items_)
         return np.tile(self.item_popularity_, (x.shape[0], 1))
+
+
+def _check_sequences(sequences: Any, n_items: int, n_rows: int | None) -> list[IntArray]:
+    """Validate ordered item lists: each a 1-D sequence of item indices in [0, n_items)."""
+    if isinstance(sequences, str | bytes) or not hasattr(sequences, "__len__"):
+        raise ValueError("sequences must be a list of item-index lists (one per row, in time order)")
+    if n_rows is not None and len(sequences) != n_rows:
+        raise ValueError(f"sequences has {len(sequences)} entries; expected one per row ({n_rows})")
+    out: list[IntArray] = []
+    for r, seq in enumerate(sequences):
+        arr = np.asarray(seq)
+        if arr.size == 0:
+            out.append(np.zeros(0, dtype=np.int64))
+            continue
+        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"sequences[{r}] must be a 1-D list of integer item indices")
+        if arr.min() < 0 or arr.max() >= n_items:
+            raise ValueError(f"sequences[{r}] has an item index outside [0, {n_items - 1}]")
+        out.append(arr.astype(np.int64))
+    return out
 
 
 def _top_k(items: IntArray, scores: FloatArray, k: int) -> list[tuple[int, float]]:
@@ -319,6 +436,7 @@ def evaluate(
     cold_max: int = 5,
     fit: bool = True,
     item_features: Any = None,
+    train_sequences: Sequence[Sequence[int]] | None = None,
     batch_size: int = 2048,
 ) -> dict[str, Any]:
     """Offline top-k evaluation: fit on ``train``, rank for every user with test items.
@@ -328,6 +446,11 @@ def evaluate(
     test item are skipped. Metrics are means over users (see :func:`ranking_metrics`); the cold slice
     is the users with ``1 <= |train items| <= cold_max``. ``recall_at_k_min`` also gives the variant
     hits / min(k, |test|).
+
+    ``train_sequences`` (optional, one ordered item list per user row of ``train``) are passed to
+    ``fit(..., sequences=...)`` and ``score_users(..., sequences=...)``: the next-course protocol of
+    the published CNPC results (train = the first ~80 % of each learner's courses in order, test =
+    the rest).
     """
     tr = _check_user_items(train, "train")
     te = _check_user_items(test, "test")
@@ -335,13 +458,15 @@ def evaluate(
         raise ValueError(f"train {tr.shape} and test {te.shape} must have the same shape (users, items)")
     if isinstance(k, bool) or int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
+    if train_sequences is not None and len(train_sequences) != tr.shape[0]:
+        raise ValueError(
+            f"train_sequences has {len(train_sequences)} entries; train has {tr.shape[0]} user rows"
+        )
     fit_seconds = None
     if fit:
         t0 = time.perf_counter()
-        if item_features is None:
-            model.fit(tr)
-        else:
-            model.fit(tr, item_features)
+        kwargs: dict[str, Any] = {} if train_sequences is None else {"sequences": train_sequences}
+        model.fit(tr, item_features, **kwargs)
         fit_seconds = time.perf_counter() - t0
     users = np.flatnonzero(np.diff(te.indptr) > 0)
     if users.size == 0:
@@ -353,7 +478,11 @@ def evaluate(
     n_train = np.diff(tr.indptr)[users]
     for start in range(0, users.size, batch_size):
         batch = users[start : start + batch_size]
-        scores = np.array(model.score_users(tr[batch]), dtype=np.float64)
+        if train_sequences is None:
+            raw = model.score_users(tr[batch])
+        else:
+            raw = model.score_users(tr[batch], sequences=[train_sequences[u] for u in batch])
+        scores = np.array(raw, dtype=np.float64)
         for j, u in enumerate(batch):
             seen = tr.indices[tr.indptr[u] : tr.indptr[u + 1]]
             s = scores[j]
