@@ -248,8 +248,14 @@ class HybridRecommender(BaseEstimator):
 
     def _fit_als(self, x: sp.csr_matrix) -> FloatArray:
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
-        model = AlternatingLeastSquares(
+        # implicit parallelises over users itself; BLAS threads on top only contend (its own advice)
+        with threadpool_limits(1, "blas"):
+            return self._fit_als_single_blas(x, AlternatingLeastSquares)
+
+    def _fit_als_single_blas(self, x: sp.csr_matrix, als_class: Any) -> FloatArray:
+        model = als_class(
             factors=int(self.factors),
             regularization=float(self.regularization),
             alpha=float(self.alpha),
