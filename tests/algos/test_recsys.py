@@ -69,7 +69,7 @@ def test_fit_returns_self_and_score_shapes(fitted: HybridRecommender) -> None:
 
 def test_known_user_gets_own_cluster(fitted: HybridRecommender) -> None:
     recs = fitted.recommend(_row([0, 1]), 3, sequence=[0, 1])
-    assert [i for i, _ in recs][0] == 2  # the next course in the cluster's order
+    assert recs[0][0] == 2  # the next course in the cluster's order
     assert {i for i, _ in recs} <= {2, 3, 4, 9}
     recs_b = fitted.recommend(_row([9, 5, 6]), 2)
     assert {i for i, _ in recs_b} == {7, 8}
@@ -216,8 +216,9 @@ def test_parse_interactions_and_errors(tmp_path: Path) -> None:
 def test_cli_bad_input_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "train.json"
     bad.write_text('{"user": 0, "item": 1}\n{"user": 0, "item": }\n', encoding="utf-8")
+    args = ["recommend", "evaluate", "--train", str(bad), "--test", str(bad)]
     proc = subprocess.run(
-        [sys.executable, "-m", "educloud.cli", "recommend", "evaluate", "--train", str(bad), "--test", str(bad)],
+        [sys.executable, "-m", "educloud.cli", *args],
         capture_output=True,
         text=True,
         check=False,
