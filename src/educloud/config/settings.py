@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "educloud.learning",
     "educloud.equity",
     "educloud.assessment",
+    "educloud.recommend",
     "educloud.web",
 ]
 
