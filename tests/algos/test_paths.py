@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -123,7 +124,7 @@ def test_random_graphs_with_a_back_edge_are_rejected(case, data) -> None:  # typ
         plan_path(cyclic, {}, [b])
     cycle = info.value.cycle
     assert cycle[0] == cycle[-1]
-    for point, pre in zip(cycle, cycle[1:], strict=False):  # each consecutive pair is a real edge
+    for point, pre in itertools.pairwise(cycle):  # each consecutive pair is a real edge
         assert pre in cyclic.get(point, ())
 
 
