@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from educloud.learning.models import Item, KnowledgePoint, StudentMastery
 from educloud.learning.selectors import MASTERED, READY, graph_list, school_aggregates
+from educloud.learning.selectors import MIN_GROUP, answer_display, item_get, knowledge_points, prerequisite_pairs
 from educloud.learning.services import (
     ANSWERED,
     item_iri,
@@ -28,4 +29,11 @@ __all__ = [
     "response_record",
     "responses_ingest",
     "school_aggregates",
+    # recommend: graphs, priors and items for learning paths
+    "MIN_GROUP",
+    "answer_display",
+    "item_get",
+    "knowledge_points",
+    "prerequisite_pairs",
+    "skill_params",
 ]

@@ -9,8 +9,10 @@ from educloud.library.selectors import (
     cross_border_usage,
     resource_get,
     resource_list,
+    visible_resources,
 )
 from educloud.library.services import resource_complete, resource_quality, resources_reindex
+from educloud.library.services import resource_approve, resource_create_with_file, resource_submit
 from educloud.library.synthetic import LibrarySeedReport, demo_library_seed
 
 __all__ = [
@@ -26,4 +28,9 @@ __all__ = [
     "resource_list",
     "resource_quality",
     "resources_reindex",
+    # recommend: the visibility selector (its candidate set) and publishing its demo resources
+    "resource_approve",
+    "resource_create_with_file",
+    "resource_submit",
+    "visible_resources",
 ]
