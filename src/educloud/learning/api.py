@@ -11,6 +11,7 @@ from educloud.learning.services import (
     mastery_refit,
     response_record,
     responses_ingest,
+    skill_params,
 )
 from educloud.learning.synthetic import LearningSeedReport, demo_learning_seed
 

@@ -12,7 +12,7 @@ from educloud.library.selectors import (
     visible_resources,
 )
 from educloud.library.services import resource_complete, resource_quality, resources_reindex
-from educloud.library.services import resource_approve, resource_create_with_file, resource_submit
+from educloud.library.services import resource_approve, resource_create_with_file, resource_submit, resource_view_record
 from educloud.library.synthetic import LibrarySeedReport, demo_library_seed
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "resource_approve",
     "resource_create_with_file",
     "resource_submit",
+    "resource_view_record",
     "visible_resources",
 ]

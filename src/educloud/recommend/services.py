@@ -44,6 +44,7 @@ MAX_XAPI = 200_000
 STAGE_OF_GRADE = {**dict.fromkeys(range(1, 7), "primary"), **dict.fromkeys(range(7, 10), "junior")}
 STAGE_OF_GRADE.update(dict.fromkeys(range(10, 13), "senior"))
 TARGET_MAX = 60
+CONTENT_MAX_ITEMS = 5000
 
 
 def _roles(actor: User | None) -> set[str]:
@@ -250,7 +251,10 @@ def recommender_fit(*, params: dict[str, Any] | None = None, force: bool = False
     users = {int(u): i for i, u in enumerate(user_ids.tolist())}
     items = {int(r): j for j, r in enumerate(item_ids.tolist())}
     matrix = interaction_matrix(data["events"], users, items)
-    features = item_features(resources) if resources else None
+    if matrix.nnz == 0:
+        raise InvalidInput("还没有任何资源使用记录（浏览、收藏、评分、完成学习），无法训练推荐模型", field="events")
+    # The content component keeps a dense item × item similarity: only for a modest catalogue.
+    features = item_features(resources) if len(resources) <= CONTENT_MAX_ITEMS else None
     model = HybridRecommender(**params).fit(matrix, features)
     art = artefacts.Artefact(model=model, user_ids=user_ids, item_ids=item_ids, user_items=matrix, **_build_lists(data))
     candidates = _candidates(art) if len(user_ids) and len(item_ids) else []

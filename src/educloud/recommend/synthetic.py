@@ -1,0 +1,121 @@
+"""Demo data of the recommend app (synthetic, deterministic, labelled).
+
+Runs in ``educloud seed`` (demo scale) after the library and learning seeds:
+
+* one short shared resource per knowledge point of the mathematics and physics graphs, written by
+  a 重庆 teacher (the demo ``teacher``; visibility alternating public / county) and, for every other
+  point, one by a 四川 teacher (circle, or province-only — which a 重庆 student must never be
+  recommended), through the library's own services (create with a file, submit, approve), so the
+  learning paths have resources on their steps. Titles say 「演示合成数据」;
+* synthetic engagement: a few hundred completions and views of those resources by demo students
+  (the library's services record them, the completions also as xAPI Statements); the events of
+  synthetic users are synthetic data;
+* then ``recommender_fit`` (the artefact and every learner's cached candidates).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+
+from educloud.accounts.api import StudentProfile, User
+from educloud.learning import api as learning_api
+from educloud.library import api as library_api
+from educloud.recommend.content import LIBRARY_SUBJECT
+from educloud.recommend.services import FitReport, recommender_fit
+
+TYPES = ("video", "document", "exercise_set")
+
+
+@dataclass(frozen=True)
+class RecommendSeedReport:
+    resources: int
+    events: int
+    fit: FitReport | None
+
+    def __str__(self) -> str:
+        return f"synthetic recommend: {self.resources} point resources, {self.events} engagement events; {self.fit}"
+
+
+def _file(title: str) -> io.BytesIO:
+    return io.BytesIO(f"# {title}\n\n演示用合成数据（synthetic），不代表真实教学内容。\n".encode())
+
+
+def _publish(author: User, approver: User, **fields: object) -> int:
+    title = str(fields["title"])
+    resource = library_api.resource_create_with_file(actor=author, fileobj=_file(title), filename="讲义.md", **fields)
+    library_api.resource_submit(actor=author, resource_id=resource.pk)
+    library_api.resource_approve(actor=approver, resource_id=resource.pk)
+    return int(resource.pk)
+
+
+@transaction.atomic
+def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
+    rng = np.random.default_rng(seed + 71)
+    cq_teacher = User.objects.filter(username="teacher").first()
+    cq_admin = User.objects.filter(username="school_admin").first()
+    sc_teacher = (
+        User.objects.filter(username__startswith="lib_t_", roles__school__county__province_id="510000")
+        .order_by("username")
+        .first()
+    )
+    sc_bureau = User.objects.filter(username="sc_bureau").first()
+    made: list[int] = []
+    if cq_teacher and cq_admin and sc_teacher and sc_bureau:
+        points = [
+            p
+            for g in learning_api.graph_list()
+            if g.subject in LIBRARY_SUBJECT
+            for p in learning_api.knowledge_points(subject=g.subject, stage=g.stage)
+        ]
+        for i, p in enumerate(points):
+            kind = TYPES[i % len(TYPES)]
+            word = {"video": "微课", "document": "知识梳理", "exercise_set": "分层练习"}[kind]
+            common = {
+                "type": kind,
+                "subject": LIBRARY_SUBJECT[p.subject],
+                "stage": p.stage,
+                "license": "cc-by",
+                "tags": [p.name],
+                "description": f"围绕“{p.name}”：{p.description}。演示用合成数据（synthetic）。",
+            }
+            made.append(
+                _publish(
+                    cq_teacher,
+                    cq_admin,
+                    title=f"{p.name}{word}（演示合成数据）",
+                    visibility="public" if i % 2 == 0 else "county",
+                    **common,
+                )
+            )
+            if i % 2 == 1:
+                made.append(
+                    _publish(
+                        sc_teacher,
+                        sc_bureau,
+                        title=f"【四川】{p.name}精讲（演示合成数据）",
+                        visibility="circle" if i % 4 == 1 else "province",
+                        **common,
+                    )
+                )
+    events = 0
+    students = list(
+        User.objects.filter(pk__in=StudentProfile.objects.filter(is_synthetic=True).values("user_id")).order_by("pk")[:150]
+    )
+    resources = {r.pk: r for r in library_api.Resource.objects.filter(pk__in=made)}
+    for student in students:
+        visible = list(library_api.visible_resources(student).filter(pk__in=made).values_list("pk", flat=True))
+        if not visible:
+            continue
+        for rid in rng.choice(visible, size=min(len(visible), int(rng.integers(2, 6))), replace=False).tolist():
+            resource = resources[int(rid)]
+            if rng.random() < 0.5:
+                library_api.resource_complete(actor=student, resource=resource)
+            else:
+                library_api.resource_view_record(actor=student, resource=resource)
+            events += 1
+    report = recommender_fit() if fit else None
+    return RecommendSeedReport(resources=len(made), events=events, fit=report)
