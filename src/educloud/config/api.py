@@ -16,6 +16,7 @@ from educloud.equity.endpoints import router as equity_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
+from educloud.recommend.endpoints import router as recommend_router
 from educloud.lrs.endpoints import router as lrs_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
@@ -35,6 +36,7 @@ api.add_router("/lrs", lrs_router)
 api.add_router("/library", library_router)
 api.add_router("/learning", learning_router)
 api.add_router("/equity", equity_router)
+api.add_router("/recommend", recommend_router)
 
 
 @api.exception_handler(DomainError)

@@ -15,8 +15,8 @@ mastery-aware re-ranker orders them:
     score = 0.5·cf + [on a weak unlocked point] (1.5 + (1 − p)) + 0.3·same school + 0.15·same stage
             + 0.25·new from the other province + 0.1·new + 0.1·quality
 
-so resources on the weakest unlocked points come first (weakest first), then the rest by the
-recommender. Unlocked = each prerequisite at least ``READY`` (the learning app's practice rule).
+and orders by tiers: resources on the weakest unlocked points first (weakest point first, then by
+score), then the rest by score. Unlocked = each prerequisite at least ``READY`` (the learning app's practice rule).
 Every recommendation carries its reasons in Chinese (shown on the page and in the API).
 """
 
@@ -67,6 +67,7 @@ class Recommendation:
     score: float
     reasons: list[str]
     point: str | None = None  # the weak knowledge point it serves, if any
+    point_mastery: float | None = None  # the learner's (or class's) mastery of that point
 
     @property
     def province(self) -> str:
@@ -225,14 +226,23 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
                 score=round(score, 4),
                 reasons=reasons,
                 point=point_name,
+                point_mastery=weak_p[pk] if on_points else None,
             )
         )
-    out.sort(key=lambda x: (-x.score, x.resource_id))
+    out.sort(key=_rank)
     return Recommendations(
         items=out[:k],
         model_id=model_id,
         weak_points=[(art.point_names.get(pk, ""), p) for pk, p in weak],
     )
+
+
+def _rank(r: Recommendation) -> tuple[int, float, float, int]:
+    """The re-ranker's order: resources on weak unlocked points first, weakest point first; then the
+    rest by blended score."""
+    if r.point_mastery is not None:
+        return (0, r.point_mastery, -r.score, r.resource_id)
+    return (1, 0.0, -r.score, r.resource_id)
 
 
 def _home_province(actor: User) -> str:
@@ -361,9 +371,12 @@ def class_recommendations(
             score += 0.25
             reasons.append(f"来自{PROVINCE_NAMES.get(r['province_code'], '')}的新资源")
         items.append(
-            Recommendation(rid, r["title"], r["subject"], r["stage"], r["type"], r["province_code"], round(score, 4), reasons, point_name)
+            Recommendation(
+                rid, r["title"], r["subject"], r["stage"], r["type"], r["province_code"], round(score, 4), reasons,
+                point_name, weak_p[pk] if on_points else None,
+            )
         )
-    items.sort(key=lambda x: (-x.score, x.resource_id))
+    items.sort(key=_rank)
     codes = dict(learning_api.KnowledgePoint.objects.filter(pk__in=[pk for pk, _ in weak]).values_list("pk", "code"))
     return ClassRecommendations(
         school=school,
