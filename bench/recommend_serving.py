@@ -88,7 +88,11 @@ def _measure(args: argparse.Namespace) -> None:
     from educloud.recommend.selectors import recommendations
 
     with_mastery = StudentMastery.objects.values("student_id").distinct()
-    learners = list(User.objects.filter(pk__in=with_mastery, student_profile__isnull=False).order_by("pk")[: args.learners])
+    learners = list(
+        User.objects.filter(pk__in=with_mastery, student_profile__isnull=False).order_by("pk")[
+            : args.learners
+        ]
+    )
     assert learners and StudentProfile.objects.exists()
     for u in learners:  # warm: each side once per learner (model unpickled, caches filled)
         recommendations(actor=u, k=10)
@@ -131,7 +135,8 @@ def _measure(args: argparse.Namespace) -> None:
         med[name] = tuple(statistics.median(r[i] for r in runs[name]) for i in range(3))
         p50, p95, p99 = med[name]
         print(f"{labels[name]:40} {p50:8.2f} {p95:8.2f} {p99:8.2f}")
-    print(f"peer / ours at p50: {med['peer'][0] / med['ours'][0]:.1f}×, at p99: {med['peer'][2] / med['ours'][2]:.1f}×")
+    ratio50, ratio99 = med["peer"][0] / med["ours"][0], med["peer"][2] / med["ours"][2]
+    print(f"peer / ours at p50: {ratio50:.1f}×, at p99: {ratio99:.1f}×")
     print(f"target p99 <= 20 ms (selector): {'met' if med['ours'][2] <= 20 else 'NOT met'}")
 
 
@@ -149,8 +154,9 @@ def main() -> None:
     if args.child:
         info = _setup(args)
         print(
-            f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {info['schools']} schools (region scale), "
-            f"{info['resources']} published resources, {info['events']} engagement events; setup {info['setup_s']:.0f}s"
+            f"database: {os.environ.get('DATABASE_URL') or 'SQLite'}; {info['schools']} schools "
+            f"(region scale), {info['resources']} published resources, {info['events']} engagement "
+            f"events; setup {info['setup_s']:.0f}s"
         )
         print(info["fit"])
         _measure(args)

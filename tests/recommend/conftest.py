@@ -10,7 +10,9 @@ def user(username: str) -> User:
 def new_student(*, school, grade: int = 8, class_label: str = "9班", name: str = "rec_new") -> User:  # type: ignore[no-untyped-def]
     """A student with no history at all (cold start)."""
     u = user_create_with_role(username=name, password=None, role=Role.STUDENT, scope={"school": school})
-    StudentProfile.objects.create(user=u, school=school, pseudonym=f"学生{name}", grade=grade, class_label=class_label)
+    StudentProfile.objects.create(
+        user=u, school=school, pseudonym=f"学生{name}", grade=grade, class_label=class_label
+    )
     return u
 
 

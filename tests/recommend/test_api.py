@@ -72,11 +72,19 @@ def test_teacher_class_recommendations_assignment_and_progress(login) -> None:  
     student = login("student")
     assert student.get(f"{BASE}/classes/recommendations?{q}").status_code == 403
     assert student.get(f"{BASE}/assignments/{r.json()['id']}/progress").status_code == 403
-    assert student.post(
-        f"{BASE}/assignments",
-        {"school": sp.school.code, "grade": sp.grade, "class_label": sp.class_label, "targets": ["MJ-21"]},
-        content_type="application/json",
-    ).status_code == 403
+    assert (
+        student.post(
+            f"{BASE}/assignments",
+            {
+                "school": sp.school.code,
+                "grade": sp.grade,
+                "class_label": sp.class_label,
+                "targets": ["MJ-21"],
+            },
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
 
 
 def test_pages(login) -> None:  # type: ignore[no-untyped-def]

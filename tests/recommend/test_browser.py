@@ -56,7 +56,10 @@ def test_student_follows_a_learning_path(server, browser, tmp_path) -> None:  # 
 
     masteries = [float(page.get_by_test_id("current-mastery").inner_text())]
     for _ in range(12):
-        if page.get_by_test_id("path-complete").count() or page.get_by_test_id("current-point").inner_text() != first:
+        if (
+            page.get_by_test_id("path-complete").count()
+            or page.get_by_test_id("current-point").inner_text() != first
+        ):
             break
         form = page.get_by_test_id("practice-item")
         kind, answer = answers[form.locator(".stem").inner_text().strip()]

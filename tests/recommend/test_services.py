@@ -15,7 +15,9 @@ from tests.recommend.conftest import new_student, sichuan_student, user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("who", ["student", "teacher", "yongchuan_bureau", "sc_bureau", "sichuan_student", "enterprise"])
+@pytest.mark.parametrize(
+    "who", ["student", "teacher", "yongchuan_bureau", "sc_bureau", "sichuan_student", "enterprise"]
+)
 def test_nothing_outside_the_library_visibility_is_recommended(who: str) -> None:
     actor = sichuan_student() if who == "sichuan_student" else user(who)
     recs = selectors.recommendations(actor=actor, k=selectors.K_MAX)
@@ -50,7 +52,11 @@ def test_weakest_unlocked_points_first_with_explanations() -> None:
     student = user("student")
     recs = selectors.recommendations(actor=student, k=10)
     assert recs.weak_points
-    mastery = dict(learning_api.StudentMastery.objects.filter(student=student).values_list("knowledge_point__name", "p_mastery"))
+    mastery = dict(
+        learning_api.StudentMastery.objects.filter(student=student).values_list(
+            "knowledge_point__name", "p_mastery"
+        )
+    )
     on_points = [r for r in recs.items if r.point]
     assert on_points and recs.items[: len(on_points)] == on_points  # mastery-aware items lead
     names = dict(learning_api.KnowledgePoint.objects.values_list("name", "pk"))
@@ -64,7 +70,11 @@ def test_weakest_unlocked_points_first_with_explanations() -> None:
         kp = learning_api.KnowledgePoint.objects.get(name=r.point)
         pres = learning_api.prerequisite_pairs([kp])
         for a, _ in pres:
-            p = learning_api.StudentMastery.objects.filter(student=student, knowledge_point_id=a).values_list("p_mastery", flat=True).first()
+            p = (
+                learning_api.StudentMastery.objects.filter(student=student, knowledge_point_id=a)
+                .values_list("p_mastery", flat=True)
+                .first()
+            )
             prior = learning_api.skill_params([a])[a]["prior"]
             assert (p if p is not None else prior) >= learning_api.READY
     assert all(r.reasons for r in recs.items)
@@ -102,8 +112,15 @@ def test_a_new_resource_from_the_other_province_is_surfaced() -> None:
     import io
 
     r = library_api.resource_create_with_file(
-        actor=author, fileobj=io.BytesIO("# 新资源\n".encode()), filename="a.md", title="四川新发布：有理数复习",
-        type="document", subject="math", stage="primary", license="cc-by", visibility="circle",
+        actor=author,
+        fileobj=io.BytesIO("# 新资源\n".encode()),
+        filename="a.md",
+        title="四川新发布：有理数复习",
+        type="document",
+        subject="math",
+        stage="primary",
+        license="cc-by",
+        visibility="circle",
     )
     library_api.resource_submit(actor=author, resource_id=r.pk)
     library_api.resource_approve(actor=user("sc_bureau"), resource_id=r.pk)
@@ -145,7 +162,9 @@ def test_path_plans_in_prerequisite_order_and_moves_on_after_answers() -> None:
         if planned.current is None or planned.current.code != first.code:
             break
         item = planned.practice_item
-        outcome = services.path_answer(actor=student, path_id=path.pk, item_id=item.pk, answer=_answer_right(item))
+        outcome = services.path_answer(
+            actor=student, path_id=path.pk, item_id=item.pk, answer=_answer_right(item)
+        )
         assert outcome.correct and outcome.after >= outcome.before
     after = selectors.path_plan(actor=student, path=path)
     assert first.code not in [s.code for s in after.steps]  # mastered: the path moved on
@@ -193,9 +212,14 @@ def test_a_cyclic_graph_is_refused_with_the_cycle_named() -> None:
 
 def test_a_student_cannot_see_another_students_path_and_teachers_have_no_paths() -> None:
     path = services.student_path_start(actor=user("student"), targets=["MJ-24"])
-    other = StudentProfile.objects.filter(school__code=StudentProfile.objects.get(user__username="student").school.code).exclude(
-        user__username="student"
-    ).first().user
+    other = (
+        StudentProfile.objects.filter(
+            school__code=StudentProfile.objects.get(user__username="student").school.code
+        )
+        .exclude(user__username="student")
+        .first()
+        .user
+    )
     with pytest.raises(NotFound):
         services.student_path_get(actor=other, path_id=path.pk)
     with pytest.raises(NotFound):
@@ -215,24 +239,35 @@ def _class_of(username: str) -> tuple[str, int, str]:
 def test_class_recommendations_aggregate_weak_points_and_are_audited() -> None:
     school, grade, label = _class_of("student")
     before = PersonalDataAccess.objects.count()
-    recs = selectors.class_recommendations(actor=user("teacher"), school_code=school, grade=grade, class_label=label)
+    recs = selectors.class_recommendations(
+        actor=user("teacher"), school_code=school, grade=grade, class_label=label
+    )
     assert PersonalDataAccess.objects.count() == before + 1
     assert recs.weak_points and recs.items
     teacher_students = library_api.visible_resources(user("student"))
     assert {r.resource_id for r in recs.items} <= set(teacher_students.values_list("pk", flat=True))
     assert any("全班在" in reason for r in recs.items for reason in r.reasons)
     with pytest.raises(PermissionDenied):
-        selectors.class_recommendations(actor=user("student"), school_code=school, grade=grade, class_label=label)
+        selectors.class_recommendations(
+            actor=user("student"), school_code=school, grade=grade, class_label=label
+        )
     with pytest.raises(PermissionDenied):
-        selectors.class_recommendations(actor=user("yongchuan_bureau"), school_code=school, grade=grade, class_label=label)
+        selectors.class_recommendations(
+            actor=user("yongchuan_bureau"), school_code=school, grade=grade, class_label=label
+        )
 
 
 def test_assignment_progress_per_student_and_suppressed_for_small_classes() -> None:
     school, grade, label = _class_of("student")
     teacher = user("teacher")
-    a = services.path_assign(actor=teacher, school_code=school, grade=grade, class_label=label, targets=["MJ-21"])
+    a = services.path_assign(
+        actor=teacher, school_code=school, grade=grade, class_label=label, targets=["MJ-21"]
+    )
     path = services.assignment_follow(actor=user("student"), assignment_id=a.pk)
-    assert path.assignment_id == a.pk and services.assignment_follow(actor=user("student"), assignment_id=a.pk).pk == path.pk
+    assert (
+        path.assignment_id == a.pk
+        and services.assignment_follow(actor=user("student"), assignment_id=a.pk).pk == path.pk
+    )
     prog = selectors.assignment_progress(actor=teacher, assignment_id=a.pk)
     n = StudentProfile.objects.filter(school__code=school, grade=grade, class_label=label).count()
     assert len(prog.students) == n
@@ -242,10 +277,14 @@ def test_assignment_progress_per_student_and_suppressed_for_small_classes() -> N
     sch = StudentProfile.objects.get(user__username="student").school
     new_student(school=sch, grade=grade, class_label="小班", name="rec_a")
     new_student(school=sch, grade=grade, class_label="小班", name="rec_b")
-    small = services.path_assign(actor=teacher, school_code=school, grade=grade, class_label="小班", targets=["MJ-21"])
+    small = services.path_assign(
+        actor=teacher, school_code=school, grade=grade, class_label="小班", targets=["MJ-21"]
+    )
     p = selectors.assignment_progress(actor=teacher, assignment_id=small.pk)
     assert p.suppressed and p.n_complete is None and p.mean_percent is None and p.at_step == []
     with pytest.raises(PermissionDenied):
         selectors.assignment_progress(actor=user("student"), assignment_id=a.pk)
     with pytest.raises(NotFound):
-        services.path_assign(actor=teacher, school_code=school, grade=grade, class_label="没有这个班", targets=["MJ-21"])
+        services.path_assign(
+            actor=teacher, school_code=school, grade=grade, class_label="没有这个班", targets=["MJ-21"]
+        )

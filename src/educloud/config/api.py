@@ -16,8 +16,8 @@ from educloud.equity.endpoints import router as equity_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
-from educloud.recommend.endpoints import router as recommend_router
 from educloud.lrs.endpoints import router as lrs_router
+from educloud.recommend.endpoints import router as recommend_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
 from educloud.search.endpoints import router as search_router

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from educloud.learning.models import Item, KnowledgePoint, StudentMastery
-from educloud.learning.selectors import MASTERED, READY, graph_list, school_aggregates
-from educloud.learning.selectors import MIN_GROUP, answer_display, item_get, knowledge_points, prerequisite_pairs
+from educloud.learning.selectors import (
+    MASTERED,
+    MIN_GROUP,
+    READY,
+    answer_display,
+    graph_list,
+    item_get,
+    knowledge_points,
+    prerequisite_pairs,
+    school_aggregates,
+)
 from educloud.learning.services import (
     ANSWERED,
     item_iri,
@@ -18,23 +27,22 @@ from educloud.learning.synthetic import LearningSeedReport, demo_learning_seed
 __all__ = [
     "ANSWERED",
     "MASTERED",
+    "MIN_GROUP",
     "READY",
     "Item",
     "KnowledgePoint",
     "LearningSeedReport",
     "StudentMastery",
+    "answer_display",
     "demo_learning_seed",
     "graph_list",
+    "item_get",
     "item_iri",
+    "knowledge_points",
     "mastery_refit",
+    "prerequisite_pairs",
     "response_record",
     "responses_ingest",
     "school_aggregates",
-    # recommend: graphs, priors and items for learning paths
-    "MIN_GROUP",
-    "answer_display",
-    "item_get",
-    "knowledge_points",
-    "prerequisite_pairs",
     "skill_params",
 ]

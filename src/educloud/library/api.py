@@ -11,8 +11,15 @@ from educloud.library.selectors import (
     resource_list,
     visible_resources,
 )
-from educloud.library.services import resource_complete, resource_quality, resources_reindex
-from educloud.library.services import resource_approve, resource_create_with_file, resource_submit, resource_view_record
+from educloud.library.services import (
+    resource_approve,
+    resource_complete,
+    resource_create_with_file,
+    resource_quality,
+    resource_submit,
+    resource_view_record,
+    resources_reindex,
+)
 from educloud.library.synthetic import LibrarySeedReport, demo_library_seed
 
 __all__ = [
@@ -23,15 +30,14 @@ __all__ = [
     "cross_border_totals",
     "cross_border_usage",
     "demo_library_seed",
+    "resource_approve",
     "resource_complete",
+    "resource_create_with_file",
     "resource_get",
     "resource_list",
     "resource_quality",
-    "resources_reindex",
-    # recommend: the visibility selector (its candidate set) and publishing its demo resources
-    "resource_approve",
-    "resource_create_with_file",
     "resource_submit",
     "resource_view_record",
+    "resources_reindex",
     "visible_resources",
 ]

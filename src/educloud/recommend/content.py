@@ -124,7 +124,10 @@ def interaction_matrix(
             cols.append(items[i])
             vals.append(w)
     m = sparse.csr_matrix(
-        (np.asarray(vals, dtype=np.float32), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+        (
+            np.asarray(vals, dtype=np.float32),
+            (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
+        ),
         shape=(len(users), len(items)),
     )
     m.sum_duplicates()

@@ -51,7 +51,9 @@ def _recs_out(recs: selectors.Recommendations) -> dict:  # type: ignore[type-arg
     }
 
 
-@router.get("/me", response=with_errors(RecommendationsOut, LOGIN_ERRORS), summary="为我推荐（只含我有权查看的资源）")
+@router.get(
+    "/me", response=with_errors(RecommendationsOut, LOGIN_ERRORS), summary="为我推荐（只含我有权查看的资源）"
+)
 def my_recommendations(request, query: Query[KQuery]):  # type: ignore[no-untyped-def]
     return _recs_out(selectors.recommendations(actor=request.user, k=query.k))
 
@@ -87,21 +89,29 @@ class ClassRecommendationsOut(Schema):
 )
 def class_recommendations(request, query: Query[ClassQuery]):  # type: ignore[no-untyped-def]
     recs = selectors.class_recommendations(
-        actor=request.user, school_code=query.school, grade=query.grade, class_label=query.class_label, k=query.k
+        actor=request.user,
+        school_code=query.school,
+        grade=query.grade,
+        class_label=query.class_label,
+        k=query.k,
     )
     return {
         "school": recs.school.code,
         "grade": recs.grade,
         "class_label": recs.class_label,
         "n_students": recs.n_students,
-        "weak_points": [{"code": c, "name": n, "mean": round(m, 4), "n_practised": k} for c, n, m, k in recs.weak_points],
+        "weak_points": [
+            {"code": c, "name": n, "mean": round(m, 4), "n_practised": k} for c, n, m, k in recs.weak_points
+        ],
         "items": [r.__dict__ for r in recs.items],
         "note": recs.note,
     }
 
 
 class PathIn(Schema):
-    targets: list[str] = Field(..., max_length=services.TARGET_MAX, description="目标知识点编码（一个或多个，同一图谱）")
+    targets: list[str] = Field(
+        ..., max_length=services.TARGET_MAX, description="目标知识点编码（一个或多个，同一图谱）"
+    )
     title: str = Field("", max_length=100)
 
 
@@ -177,23 +187,36 @@ class PathRefOut(Schema):
     assignment_id: int | None
 
 
-@router.get("/paths", response=with_errors(list[PathRefOut], LOGIN_ERRORS), summary="我的学习路径（学生本人）")
+@router.get(
+    "/paths", response=with_errors(list[PathRefOut], LOGIN_ERRORS), summary="我的学习路径（学生本人）"
+)
 def my_paths(request):  # type: ignore[no-untyped-def]
     own, _ = selectors.my_paths(actor=request.user)
     return [
-        {"id": p.pk, "title": p.title, "targets": list(p.target_codes), "completed": p.completed is not None,
-         "assignment_id": p.assignment_id}
+        {
+            "id": p.pk,
+            "title": p.title,
+            "targets": list(p.target_codes),
+            "completed": p.completed is not None,
+            "assignment_id": p.assignment_id,
+        }
         for p in own
     ]
 
 
-@router.post("/paths", response=with_errors({201: PathOut}, LOGIN_ERRORS), summary="规划一条新的学习路径（学生本人）")
+@router.post(
+    "/paths", response=with_errors({201: PathOut}, LOGIN_ERRORS), summary="规划一条新的学习路径（学生本人）"
+)
 def path_start(request, body: PathIn):  # type: ignore[no-untyped-def]
     path = services.student_path_start(actor=request.user, targets=body.targets, title=body.title)
     return 201, _path_out(path, selectors.path_plan(actor=request.user, path=path))
 
 
-@router.get("/paths/{path_id}", response=with_errors(PathOut, LOGIN_ERRORS), summary="一条学习路径（按当前掌握情况重新规划）")
+@router.get(
+    "/paths/{path_id}",
+    response=with_errors(PathOut, LOGIN_ERRORS),
+    summary="一条学习路径（按当前掌握情况重新规划）",
+)
 def path_get(request, path_id: Id):  # type: ignore[no-untyped-def]
     path = services.student_path_get(actor=request.user, path_id=path_id)
     return _path_out(path, selectors.path_plan(actor=request.user, path=path))
@@ -219,7 +242,9 @@ class PathAnswerOut(Schema):
     summary="作答当前步骤的练习题；路径随掌握度重新规划",
 )
 def path_answer(request, path_id: Id, body: AnswerIn):  # type: ignore[no-untyped-def]
-    outcome = services.path_answer(actor=request.user, path_id=path_id, item_id=body.item_id, answer=body.answer)
+    outcome = services.path_answer(
+        actor=request.user, path_id=path_id, item_id=body.item_id, answer=body.answer
+    )
     path = services.student_path_get(actor=request.user, path_id=path_id)
     return {
         "correct": outcome.correct,
@@ -252,8 +277,12 @@ class AssignmentOut(Schema):
 )
 def assign(request, body: AssignIn):  # type: ignore[no-untyped-def]
     a = services.path_assign(
-        actor=request.user, school_code=body.school, grade=body.grade, class_label=body.class_label,
-        targets=body.targets, title=body.title,
+        actor=request.user,
+        school_code=body.school,
+        grade=body.grade,
+        class_label=body.class_label,
+        targets=body.targets,
+        title=body.title,
     )
     return 201, {"id": a.pk, "title": a.title, "targets": list(a.target_codes)}
 

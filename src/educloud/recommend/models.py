@@ -40,7 +40,9 @@ class RecommenderModel(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="rec_one_current")
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="rec_one_current"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
 """Reads of the recommend app, scoped to the actor.
 
-| who | sees |
-|---|---|
-| any signed-in user | their own recommendations (mastery-aware for students), only resources the library lets them open |
-| a student | their own learning paths (another student's path is "not found"), the paths assigned to their class |
-| teachers and school admins | recommendations for a class of their school and the progress of its assigned paths (personal data: every read is written to ``accounts``' personal-data access log); class aggregates only for classes of at least ``MIN_GROUP`` students |
+* Any signed-in user: their own recommendations (mastery-aware for students), only resources the
+  library lets them open.
+* A student: their own learning paths (another student's path is "not found"), the paths assigned
+  to their class.
+* Teachers and school admins: recommendations for a class of their school and the progress of its
+  assigned paths (personal data: every read is written to ``accounts``' personal-data access log);
+  class aggregates only for classes of at least ``MIN_GROUP`` students.
 
 Recommendation = the hybrid recommender's candidates (cached per learner at fit time, or scored on
 the fly) ∪ resources of the learner's weakest *unlocked* knowledge points ∪ cohort popularity (same
@@ -16,7 +18,8 @@ mastery-aware re-ranker orders them:
             + 0.25·new from the other province + 0.1·new + 0.1·quality
 
 and orders by tiers: resources on the weakest unlocked points first (weakest point first, then by
-score), then the rest by score. Unlocked = each prerequisite at least ``READY`` (the learning app's practice rule).
+score), then the rest by score. Unlocked = each prerequisite at least ``READY`` (the learning
+app's practice rule).
 Every recommendation carries its reasons in Chinese (shown on the page and in the API).
 """
 
@@ -31,7 +34,14 @@ import numpy as np
 from django.db.models import Count, Q
 from scipy import sparse
 
-from educloud.accounts.api import Role, StudentProfile, User, personal_data_access_log, roles_of, student_data_scope
+from educloud.accounts.api import (
+    Role,
+    StudentProfile,
+    User,
+    personal_data_access_log,
+    roles_of,
+    student_data_scope,
+)
 from educloud.algos.paths import CycleError, plan_path
 from educloud.learning import api as learning_api
 from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
@@ -96,11 +106,7 @@ def _require_login(actor: User | None) -> None:
 def _weak_unlocked(art: artefacts.Artefact, mastery: dict[int, float], n: int) -> list[tuple[int, float]]:
     """The ``n`` weakest unlocked, unmastered points of the graphs the learner has practised."""
     graphs = {art.point_graph[kp] for kp in mastery if kp in art.point_graph}
-    p = {
-        pk: mastery.get(pk, art.priors.get(pk, 0.0))
-        for pk, g in art.point_graph.items()
-        if g in graphs
-    }
+    p = {pk: mastery.get(pk, art.priors.get(pk, 0.0)) for pk, g in art.point_graph.items() if g in graphs}
     ready = learning_api.READY
     weak = [
         (pk, v)
@@ -135,7 +141,9 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
     k = _check_k(k)
     loaded = artefacts.current()
     if loaded is None:
-        return Recommendations(items=[], model_id=None, note="推荐模型尚未训练（运行 educloud recommend_fit）")
+        return Recommendations(
+            items=[], model_id=None, note="推荐模型尚未训练（运行 educloud recommend_fit）"
+        )
     model_id, art = loaded
     profile = StudentProfile.objects.filter(user=actor).values_list("school_id", "grade").first()
     school_id, grade = profile if profile else (None, None)
@@ -143,13 +151,19 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
 
     cf: dict[int, float] = {}
     if cached:
-        row = LearnerCandidates.objects.filter(user=actor, model_id=model_id).values_list("items", "seen").first()
+        row = (
+            LearnerCandidates.objects.filter(user=actor, model_id=model_id)
+            .values_list("items", "seen")
+            .first()
+        )
         if row is not None:
             cf = {int(r): float(s) for r, s in row[0][: 4 * N_CF]}
             seen = set(row[1])
         else:
             seen = set(
-                library_api.Engagement.objects.filter(user=actor).values_list("resource_id", flat=True).distinct()
+                library_api.Engagement.objects.filter(user=actor)
+                .values_list("resource_id", flat=True)
+                .distinct()
             )
     else:
         user_row, seen = _user_row(art, actor.pk)
@@ -164,7 +178,9 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
     mastery: dict[int, float] = {}
     if is_student(actor):
         mastery = dict(
-            learning_api.StudentMastery.objects.filter(student=actor).values_list("knowledge_point_id", "p_mastery")
+            learning_api.StudentMastery.objects.filter(student=actor).values_list(
+                "knowledge_point_id", "p_mastery"
+            )
         )
     weak = _weak_unlocked(art, mastery, N_WEAK) if mastery else []
     weak_p = dict(weak)
@@ -283,15 +299,22 @@ def teacher_classes(*, actor: User) -> list[ClassRef]:
         .annotate(n=Count("id"))
         .order_by("school__code", "grade", "class_label")
     )
-    return [ClassRef(r["school__code"], r["school__name"], r["grade"], r["class_label"], r["n"]) for r in rows[:200]]
+    return [
+        ClassRef(r["school__code"], r["school__name"], r["grade"], r["class_label"], r["n"])
+        for r in rows[:200]
+    ]
 
 
 def _student_keys_q(school: School) -> Q:
     """Resources every student of ``school`` may open (their keys without any personal grant)."""
     county = school.county
-    return Q(visibility__in=["public", "circle"]) | Q(school_code=school.code) | Q(
-        visibility="county", county_code=county.code
-    ) | Q(visibility="city", city_code=county.city_id) | Q(visibility="province", province_code=county.province_id)
+    return (
+        Q(visibility__in=["public", "circle"])
+        | Q(school_code=school.code)
+        | Q(visibility="county", county_code=county.code)
+        | Q(visibility="city", city_code=county.city_id)
+        | Q(visibility="province", province_code=county.province_id)
+    )
 
 
 @dataclass
@@ -306,14 +329,20 @@ class ClassRecommendations:
     note: str = ""
 
 
-def _class_profiles(actor: User, school_code: str, grade: int, class_label: str, purpose: str) -> tuple[School, list[Any]]:
+def _class_profiles(
+    actor: User, school_code: str, grade: int, class_label: str, purpose: str
+) -> tuple[School, list[Any]]:
     school = _teaching_school(actor, school_code)
     profiles = list(
-        StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by("pseudonym")
+        StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by(
+            "pseudonym"
+        )
     )
     if not profiles:
         raise NotFound(f"{school.name}没有 {grade} 年级{class_label}", field="class_label")
-    personal_data_access_log(actor=actor, school_id=school.pk, student_ids=[p.pk for p in profiles], purpose=purpose)
+    personal_data_access_log(
+        actor=actor, school_id=school.pk, student_ids=[p.pk for p in profiles], purpose=purpose
+    )
     return school, profiles
 
 
@@ -330,7 +359,13 @@ def class_recommendations(
     loaded = artefacts.current()
     if loaded is None:
         return ClassRecommendations(
-            school, grade, class_label, len(profiles), [], [], assignments,
+            school,
+            grade,
+            class_label,
+            len(profiles),
+            [],
+            [],
+            assignments,
             note="推荐模型尚未训练（运行 educloud recommend_fit）",
         )
     _, art = loaded
@@ -347,7 +382,9 @@ def class_recommendations(
     stage = STAGE_OF_GRADE.get(grade, "")
     school_list = art.school_popular.get(school.pk, [])[:15]
     other = "510000" if school.county.province_id == "500000" else "500000"
-    fresh_other = [r for (st, prov), lst in art.fresh.items() if prov == other and st == stage for r in lst[:10]]
+    fresh_other = [
+        r for (st, prov), lst in art.fresh.items() if prov == other and st == stage for r in lst[:10]
+    ]
     point_pool = [r for pk, _ in weak for r in art.point_resources.get(pk, [])[:10]]
     rows = list(
         library_api.visible_resources(actor)
@@ -372,12 +409,22 @@ def class_recommendations(
             reasons.append(f"来自{PROVINCE_NAMES.get(r['province_code'], '')}的新资源")
         items.append(
             Recommendation(
-                rid, r["title"], r["subject"], r["stage"], r["type"], r["province_code"], round(score, 4), reasons,
-                point_name, weak_p[pk] if on_points else None,
+                rid,
+                r["title"],
+                r["subject"],
+                r["stage"],
+                r["type"],
+                r["province_code"],
+                round(score, 4),
+                reasons,
+                point_name,
+                weak_p[pk] if on_points else None,
             )
         )
     items.sort(key=_rank)
-    codes = dict(learning_api.KnowledgePoint.objects.filter(pk__in=[pk for pk, _ in weak]).values_list("pk", "code"))
+    codes = dict(
+        learning_api.KnowledgePoint.objects.filter(pk__in=[pk for pk, _ in weak]).values_list("pk", "code")
+    )
     return ClassRecommendations(
         school=school,
         grade=grade,
@@ -483,7 +530,9 @@ def plan_for(
         for s in plan.steps
     ]
     total = len(_closure(prerequisites, targets))
-    return PlannedPath(path=path, steps=steps, total=total, targets=[names.get(t, "") for t in targets]), codes
+    return PlannedPath(
+        path=path, steps=steps, total=total, targets=[names.get(t, "") for t in targets]
+    ), codes
 
 
 def _fill_resources(actor: User, subject: str, stage: str, steps: list[PathStep]) -> None:
@@ -502,7 +551,11 @@ def _fill_resources(actor: User, subject: str, stage: str, steps: list[PathStep]
     cf: dict[int, float] = {}
     loaded = artefacts.current()
     if loaded is not None:
-        row = LearnerCandidates.objects.filter(user=actor, model_id=loaded[0]).values_list("items", flat=True).first()
+        row = (
+            LearnerCandidates.objects.filter(user=actor, model_id=loaded[0])
+            .values_list("items", flat=True)
+            .first()
+        )
         cf = {int(r): float(s) for r, s in (row or [])}
     by_point: dict[int, list[tuple[float, dict[str, Any]]]] = defaultdict(list)
     home = _home_province(actor)
@@ -518,7 +571,11 @@ def _fill_resources(actor: User, subject: str, stage: str, steps: list[PathStep]
                 province=PROVINCE_NAMES.get(r["province_code"], ""),
                 reason=(
                     f"讲解「{step.name}」的共享资源"
-                    + (f"（来自{PROVINCE_NAMES.get(r['province_code'], '')}）" if home and r["province_code"] != home else "")
+                    + (
+                        f"（来自{PROVINCE_NAMES.get(r['province_code'], '')}）"
+                        if home and r["province_code"] != home
+                        else ""
+                    )
                 ),
             )
             for _, r in ranked
@@ -531,11 +588,17 @@ def path_plan(*, actor: User, path: StudentPath, with_resources: bool = True) ->
     if path.student_id != actor.pk:
         raise NotFound("学习路径不存在或不属于你")
     planned, _ = plan_for(
-        student_id=actor.pk, subject=path.subject, stage=path.stage, target_codes=list(path.target_codes), path=path
+        student_id=actor.pk,
+        subject=path.subject,
+        stage=path.stage,
+        target_codes=list(path.target_codes),
+        path=path,
     )
     current = planned.current
     if current is not None:
-        current.items = list(learning_api.Item.objects.filter(knowledge_points=current.point_id).order_by("code"))
+        current.items = list(
+            learning_api.Item.objects.filter(knowledge_points=current.point_id).order_by("code")
+        )
         planned._answers = (
             learning_api.StudentMastery.objects.filter(student=actor, knowledge_point_id=current.point_id)
             .values_list("n_responses", flat=True)
@@ -603,12 +666,16 @@ def assignment_progress(*, actor: User, assignment_id: int) -> Progress:
     rows = []
     for p in profiles:
         planned, _ = plan_for(
-            student_id=p.user_id, subject=assignment.subject, stage=assignment.stage,
+            student_id=p.user_id,
+            subject=assignment.subject,
+            stage=assignment.stage,
             target_codes=list(assignment.target_codes),
         )
         rows.append(
             StudentProgress(
-                pseudonym=p.pseudonym, done=planned.done, total=planned.total,
+                pseudonym=p.pseudonym,
+                done=planned.done,
+                total=planned.total,
                 current=planned.current.name if planned.current else None,
             )
         )

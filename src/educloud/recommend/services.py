@@ -71,8 +71,9 @@ class FitReport:
     def __str__(self) -> str:
         state = "fitted" if self.created else "unchanged (same training data)"
         return (
-            f"recommender model #{self.model_id} {state}: {self.n_users} learners × {self.n_items} resources, "
-            f"{self.n_events} events, {self.n_candidates} learners' candidates cached, {self.seconds:.1f}s"
+            f"recommender model #{self.model_id} {state}: {self.n_users} learners × "
+            f"{self.n_items} resources, {self.n_events} events, {self.n_candidates} learners' "
+            f"candidates cached, {self.seconds:.1f}s"
         )
 
 
@@ -114,8 +115,17 @@ def training_data() -> dict[str, Any]:
         library_api.Resource.objects.filter(status="published")
         .order_by("pk")
         .values(
-            "pk", "uid", "title", "description", "tags", "subject", "stage", "grade", "province_code",
-            "published_at", "quality",
+            "pk",
+            "uid",
+            "title",
+            "description",
+            "tags",
+            "subject",
+            "stage",
+            "grade",
+            "province_code",
+            "published_at",
+            "quality",
         )
     )
     published = {r["pk"] for r in resources}
@@ -140,7 +150,9 @@ def training_data() -> dict[str, Any]:
 def _fingerprint(data: dict[str, Any], params: dict[str, Any]) -> str:
     h = hashlib.sha256(repr(sorted(params.items())).encode())
     for r in data["resources"]:
-        h.update(repr((r["pk"], r["title"], r["tags"], r["subject"], r["stage"], r["province_code"])).encode())
+        h.update(
+            repr((r["pk"], r["title"], r["tags"], r["subject"], r["stage"], r["province_code"])).encode()
+        )
     h.update(np.asarray(data["events"], dtype=np.float64).tobytes())
     h.update(np.asarray(data["profiles"], dtype=np.int64).tobytes())
     h.update(repr([(p.id, p.name, p.subject, p.stage) for p in data["points"]]).encode())
@@ -165,7 +177,9 @@ def _build_lists(data: dict[str, Any]) -> dict[str, Any]:
             by_stage[STAGE_OF_GRADE.get(grade, "")][r] += w
     fresh: dict[tuple[str, str], list[int]] = defaultdict(list)
     quality: dict[int, float] = {}
-    for r in sorted(data["resources"], key=lambda r: (r["published_at"] is None, r["published_at"]), reverse=True):
+    for r in sorted(
+        data["resources"], key=lambda r: (r["published_at"] is None, r["published_at"]), reverse=True
+    ):
         quality[r["pk"]] = float(r["quality"] or 0.0)
         key = (str(r["stage"] or ""), str(r["province_code"] or ""))
         if len(fresh[key]) < N_LIST:
@@ -178,7 +192,9 @@ def _build_lists(data: dict[str, Any]) -> dict[str, Any]:
         if found:
             resource_points[r["pk"]] = found
             for pid, w in found.items():
-                point_resources[pid].append((w + 0.5 * quality[r["pk"]] + 0.01 * np.log1p(popularity[r["pk"]]), r["pk"]))
+                point_resources[pid].append(
+                    (w + 0.5 * quality[r["pk"]] + 0.01 * np.log1p(popularity[r["pk"]]), r["pk"])
+                )
     ids = [p.id for p in points]
     prerequisites: dict[int, list[int]] = defaultdict(list)
     for a, b in learning_api.prerequisite_pairs(list(learning_api.KnowledgePoint.objects.filter(pk__in=ids))):
@@ -189,7 +205,8 @@ def _build_lists(data: dict[str, Any]) -> dict[str, Any]:
         "stage_popular": {s: _top(w, N_LIST) for s, w in by_stage.items()} | {"": _top(popularity, N_LIST)},
         "fresh": dict(fresh),
         "point_resources": {
-            p: [r for _, r in sorted(lst, key=lambda t: (-t[0], t[1]))[:N_LIST]] for p, lst in point_resources.items()
+            p: [r for _, r in sorted(lst, key=lambda t: (-t[0], t[1]))[:N_LIST]]
+            for p, lst in point_resources.items()
         },
         "resource_points": resource_points,
         "prerequisites": dict(prerequisites),
@@ -252,11 +269,15 @@ def recommender_fit(*, params: dict[str, Any] | None = None, force: bool = False
     items = {int(r): j for j, r in enumerate(item_ids.tolist())}
     matrix = interaction_matrix(data["events"], users, items)
     if matrix.nnz == 0:
-        raise InvalidInput("还没有任何资源使用记录（浏览、收藏、评分、完成学习），无法训练推荐模型", field="events")
+        raise InvalidInput(
+            "还没有任何资源使用记录（浏览、收藏、评分、完成学习），无法训练推荐模型", field="events"
+        )
     # The content component keeps a dense item × item similarity: only for a modest catalogue.
     features = item_features(resources) if len(resources) <= CONTENT_MAX_ITEMS else None
     model = HybridRecommender(**params).fit(matrix, features)
-    art = artefacts.Artefact(model=model, user_ids=user_ids, item_ids=item_ids, user_items=matrix, **_build_lists(data))
+    art = artefacts.Artefact(
+        model=model, user_ids=user_ids, item_ids=item_ids, user_items=matrix, **_build_lists(data)
+    )
     candidates = _candidates(art) if len(user_ids) and len(item_ids) else []
     seconds = time.perf_counter() - started
     with transaction.atomic():
@@ -372,7 +393,7 @@ def student_path_start(*, actor: User, targets: Sequence[str], title: str = "") 
     """A student starts a path to ``targets``. Refused when every target is already mastered."""
     _require_student(actor)
     target = target_resolve(targets)
-    prerequisites, names, priors = graph_snapshot(target.subject, target.stage)
+    _, _, priors = graph_snapshot(target.subject, target.stage)
     mastery = mastery_of(actor.pk, [p.pk for p in target.points], priors)
     done = [p for p in target.points if mastery[p.pk] >= learning_api.MASTERED]
     if len(done) == len(target.points):

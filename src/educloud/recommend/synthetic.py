@@ -37,7 +37,10 @@ class RecommendSeedReport:
     fit: FitReport | None
 
     def __str__(self) -> str:
-        return f"synthetic recommend: {self.resources} point resources, {self.events} engagement events; {self.fit}"
+        return (
+            f"synthetic recommend: {self.resources} point resources, {self.events} engagement events; "
+            f"{self.fit}"
+        )
 
 
 def _file(title: str) -> io.BytesIO:
@@ -46,7 +49,9 @@ def _file(title: str) -> io.BytesIO:
 
 def _publish(author: User, approver: User, **fields: object) -> int:
     title = str(fields["title"])
-    resource = library_api.resource_create_with_file(actor=author, fileobj=_file(title), filename="讲义.md", **fields)
+    resource = library_api.resource_create_with_file(
+        actor=author, fileobj=_file(title), filename="讲义.md", **fields
+    )
     library_api.resource_submit(actor=author, resource_id=resource.pk)
     library_api.resource_approve(actor=approver, resource_id=resource.pk)
     return int(resource.pk)
@@ -103,14 +108,20 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
                 )
     events = 0
     students = list(
-        User.objects.filter(pk__in=StudentProfile.objects.filter(is_synthetic=True).values("user_id")).order_by("pk")[:150]
+        User.objects.filter(
+            pk__in=StudentProfile.objects.filter(is_synthetic=True).values("user_id")
+        ).order_by("pk")[:150]
     )
     resources = {r.pk: r for r in library_api.Resource.objects.filter(pk__in=made)}
     for student in students:
-        visible = list(library_api.visible_resources(student).filter(pk__in=made).values_list("pk", flat=True))
+        visible = list(
+            library_api.visible_resources(student).filter(pk__in=made).values_list("pk", flat=True)
+        )
         if not visible:
             continue
-        for rid in rng.choice(visible, size=min(len(visible), int(rng.integers(2, 6))), replace=False).tolist():
+        for rid in rng.choice(
+            visible, size=min(len(visible), int(rng.integers(2, 6))), replace=False
+        ).tolist():
             resource = resources[int(rid)]
             if rng.random() < 0.5:
                 library_api.resource_complete(actor=student, resource=resource)

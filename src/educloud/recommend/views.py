@@ -30,7 +30,11 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "recommend/index.html",
-        {"recs": recs, "is_student": services.is_student(user), "classes": selectors.teacher_classes(actor=user)},
+        {
+            "recs": recs,
+            "is_student": services.is_student(user),
+            "classes": selectors.teacher_classes(actor=user),
+        },
     )
 
 
@@ -65,7 +69,9 @@ def path_detail(request: HttpRequest, path_id: int) -> HttpResponse:
         return error_page(request, exc)
     item = planned.practice_item
     choices = list(zip("ABCDEF", item.options, strict=False)) if item else []
-    return render(request, "recommend/path.html", {"path": path, "planned": planned, "item": item, "choices": choices})
+    return render(
+        request, "recommend/path.html", {"path": path, "planned": planned, "item": item, "choices": choices}
+    )
 
 
 @login_required
@@ -76,7 +82,10 @@ def path_answer(request: HttpRequest, path_id: int) -> HttpResponse:
         if item_id is None:
             raise InvalidInput("缺少题目编号", field="item")
         outcome = services.path_answer(
-            actor=request.user, path_id=path_id, item_id=item_id, answer="".join(request.POST.getlist("answer"))
+            actor=request.user,
+            path_id=path_id,
+            item_id=item_id,
+            answer="".join(request.POST.getlist("answer")),
         )
     except DomainError as exc:
         if exc.status_code != 400:
@@ -119,7 +128,9 @@ def assignment_follow(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @login_required
 def classes(request: HttpRequest) -> HttpResponse:
-    return render(request, "recommend/classes.html", {"classes": selectors.teacher_classes(actor=request.user)})
+    return render(
+        request, "recommend/classes.html", {"classes": selectors.teacher_classes(actor=request.user)}
+    )
 
 
 @login_required
@@ -141,7 +152,9 @@ def class_detail(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"已布置学习路径：{assignment.title}")
             return redirect(reverse("recommend:progress", kwargs={"assignment_id": assignment.pk}))
-        recs = selectors.class_recommendations(actor=request.user, school_code=school, grade=grade, class_label=label)
+        recs = selectors.class_recommendations(
+            actor=request.user, school_code=school, grade=grade, class_label=label
+        )
     except DomainError as exc:
         if exc.status_code == 400 and request.method == "POST":
             messages.error(request, exc.message)

@@ -29,7 +29,9 @@ class Command(BaseCommand):
     help = "Fit the hybrid recommender and cache every learner's candidates (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true", help="refit even if the training data did not change")
+        parser.add_argument(
+            "--force", action="store_true", help="refit even if the training data did not change"
+        )
         parser.add_argument("--param", action="append", default=[], help="hyperparameter name=value")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
