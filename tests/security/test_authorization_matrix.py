@@ -665,7 +665,9 @@ PAGES: dict[str, Calls] = {
     "recommend/": _page_reads("/recommend/"),
     "recommend/paths/": _page_reads("/recommend/paths/"),
     "recommend/paths/<int:path_id>/": _page_reads("/recommend/paths/1/"),
-    "recommend/paths/<int:path_id>/answer/": _role_write(set(), "POST", "/recommend/paths/1/answer/", {"item": 1}),
+    "recommend/paths/<int:path_id>/answer/": _role_write(
+        set(), "POST", "/recommend/paths/1/answer/", {"item": 1}
+    ),
     "recommend/paths/<int:path_id>/study/": _role_write(
         set(), "POST", "/recommend/paths/1/study/", {"resource": 1}
     ),
