@@ -7,7 +7,8 @@ Runs in ``educloud seed`` (demo scale) after the library and learning seeds:
   point, one by a 四川 teacher (circle, or province-only — which a 重庆 student must never be
   recommended), through the library's own services (create with a file, submit, approve), so the
   learning paths have resources on their steps. Titles say 「演示合成数据」;
-* synthetic engagement: a few hundred completions and views of those resources by demo students
+* synthetic engagement: a few hundred completions and views of those resources (of their own
+  province) by demo students
   (the library's services record them, the completions also as xAPI Statements); the events of
   synthetic users are synthetic data;
 * then ``recommender_fit`` (the artefact and every learner's cached candidates).
@@ -107,15 +108,19 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
                     )
                 )
     events = 0
-    students = list(
-        User.objects.filter(
-            pk__in=StudentProfile.objects.filter(is_synthetic=True).values("user_id")
-        ).order_by("pk")[:150]
+    profiles = dict(
+        StudentProfile.objects.filter(is_synthetic=True).values_list("user_id", "school__county__province_id")
     )
+    students = list(User.objects.filter(pk__in=list(profiles)).order_by("pk")[:150])
     resources = {r.pk: r for r in library_api.Resource.objects.filter(pk__in=made)}
     for student in students:
+        # Own province only: these events are stamped "now" by the services, and the library's
+        # cross-border figures for the last minutes should not move with every seed (the library
+        # seed already holds a year of cross-border use).
         visible = list(
-            library_api.visible_resources(student).filter(pk__in=made).values_list("pk", flat=True)
+            library_api.visible_resources(student)
+            .filter(pk__in=made, province_code=profiles[student.pk])
+            .values_list("pk", flat=True)
         )
         if not visible:
             continue
