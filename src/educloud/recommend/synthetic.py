@@ -70,6 +70,7 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
     )
     sc_bureau = User.objects.filter(username="sc_bureau").first()
     made: list[int] = []
+    sichuan: list[dict[str, object]] = []
     if cq_teacher and cq_admin and sc_teacher and sc_bureau:
         points = [
             p
@@ -98,15 +99,16 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
                 )
             )
             if i % 2 == 1:
-                made.append(
-                    _publish(
-                        sc_teacher,
-                        sc_bureau,
+                sichuan.append(
+                    dict(
                         title=f"【四川】{p.name}精讲（演示合成数据）",
                         visibility="circle" if i % 4 == 1 else "province",
                         **common,
                     )
                 )
+        # Province-only ones first: the newest 四川 resources are then shared ones (in the OAI feed).
+        for fields in sorted(sichuan, key=lambda f: f["visibility"] != "province"):
+            made.append(_publish(sc_teacher, sc_bureau, **fields))
     events = 0
     profiles = dict(
         StudentProfile.objects.filter(is_synthetic=True).values_list("user_id", "school__county__province_id")
