@@ -100,3 +100,19 @@ def test_pages(login) -> None:  # type: ignore[no-untyped-def]
     teacher = login("teacher")
     assert "查看班级推荐" in teacher.get("/recommend/classes/").content.decode()
     assert login("student").get("/recommend/classes/").status_code == 200
+
+
+def test_teacher_pages_assign_and_see_progress(login) -> None:  # type: ignore[no-untyped-def]
+    sp = StudentProfile.objects.select_related("school").get(user__username="student")
+    teacher = login("teacher")
+    url = f"/recommend/class/?school={sp.school.code}&grade={sp.grade}&class={sp.class_label}"
+    page = teacher.get(url).content.decode()
+    assert "全班薄弱且可学的知识点" in page and "个人信息访问日志" in page
+    form = {"school": sp.school.code, "grade": sp.grade, "class": sp.class_label}
+    r = teacher.post("/recommend/class/", {**form, "targets": ["NOPE"]}, follow=True)
+    assert "没有编码为 NOPE 的知识点" in r.content.decode() and "全班薄弱" in r.content.decode()
+    r = teacher.post("/recommend/class/", {**form, "targets": ["MJ-21"], "title": "期中复习"}, follow=True)
+    page = r.content.decode()
+    assert "期中复习" in page and "当前步骤" in page and "学生A001" in page
+    student = login("student")
+    assert "期中复习" in student.get("/recommend/paths/").content.decode()

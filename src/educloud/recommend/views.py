@@ -7,6 +7,8 @@ class with its weak points, recommended resources, path assignment and progress)
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from educloud.learning import api as learning_api
 from educloud.lib.bounds import GRADE_MAX, GRADE_MIN, INT64_MAX, int_param
 from educloud.lib.errors import DomainError, InvalidInput
 from educloud.lib.pages import error_page
@@ -156,9 +159,16 @@ def class_detail(request: HttpRequest) -> HttpResponse:
             actor=request.user, school_code=school, grade=grade, class_label=label
         )
     except DomainError as exc:
-        if exc.status_code == 400 and request.method == "POST":
+        if request.method == "POST" and (exc.status_code == 400 or exc.field == "targets"):
             messages.error(request, exc.message)
-            return redirect(request.get_full_path())
+            query = urlencode(
+                {
+                    "school": source.get("school", ""),
+                    "grade": source.get("grade", ""),
+                    "class": source.get("class", ""),
+                }
+            )
+            return redirect(f"{reverse('recommend:class')}?{query}")
         return error_page(request, exc)
     return render(request, "recommend/class.html", {"recs": recs, "graphs": selectors.graph_choices()})
 
@@ -169,4 +179,4 @@ def progress(request: HttpRequest, assignment_id: int) -> HttpResponse:
         prog = selectors.assignment_progress(actor=request.user, assignment_id=assignment_id)
     except DomainError as exc:
         return error_page(request, exc)
-    return render(request, "recommend/progress.html", {"prog": prog, "MIN_GROUP": 5})
+    return render(request, "recommend/progress.html", {"prog": prog, "MIN_GROUP": learning_api.MIN_GROUP})
