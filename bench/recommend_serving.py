@@ -9,7 +9,7 @@ Setup (a scratch database: SQLite file in a temporary ``EDUCLOUD_HOME`` by defau
    people (both provinces' demo schools), ``demo_library_seed`` with ``--resources`` resources and
    ``--events`` engagement events, the learning seed (graphs, items, BKT mastery of every student),
    then the recommend seed (a resource per knowledge point, published through the library's services,
-   and completions/views recorded through the library's services), then ``recommender_fit``.
+   and views recorded through the library's services), then ``recommender_fit``.
 
 Measured, for ``--learners`` students (with mastery), each timed ``--rounds`` times per run after one
 warm-up call of each side, over ``--runs`` runs (median of the runs' percentiles reported):

@@ -7,10 +7,9 @@ Runs in ``educloud seed`` (demo scale) after the library and learning seeds:
   point, one by a 四川 teacher (circle, or province-only — which a 重庆 student must never be
   recommended), through the library's own services (create with a file, submit, approve), so the
   learning paths have resources on their steps. Titles say 「演示合成数据」;
-* synthetic engagement: a few hundred completions and views of those resources (of their own
-  province) by demo students
-  (the library's services record them, the completions also as xAPI Statements); the events of
-  synthetic users are synthetic data;
+* synthetic engagement: a few hundred views of those resources (of their own province) by demo
+  students, recorded by the library's services (views only: no xAPI Statements in the seed); the
+  events of synthetic users are synthetic data;
 * then ``recommender_fit`` (the artefact and every learner's cached candidates).
 """
 
@@ -130,10 +129,10 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
             visible, size=min(len(visible), int(rng.integers(2, 6))), replace=False
         ).tolist():
             resource = resources[int(rid)]
-            if rng.random() < 0.5:
-                library_api.resource_complete(actor=student, resource=resource)
-            else:
+            # Views only: a completion would also write an xAPI Statement, and the LRS's own
+            # tests (and an operator's first look at the LRS) expect a seed without Statements.
+            for _ in range(int(rng.integers(1, 4))):
                 library_api.resource_view_record(actor=student, resource=resource)
-            events += 1
+                events += 1
     report = recommender_fit() if fit else None
     return RecommendSeedReport(resources=len(made), events=events, fit=report)
