@@ -27,7 +27,8 @@ from educloud.library import api as library_api
 from educloud.recommend.content import LIBRARY_SUBJECT
 from educloud.recommend.services import FitReport, recommender_fit
 
-TYPES = ("video", "document", "exercise_set")
+# Text resources only (a Markdown file each): a "video" without a video would break the video preview.
+TYPES = ("courseware", "document", "exercise_set")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def demo_recommend_seed(*, seed: int, fit: bool = True) -> RecommendSeedReport:
         ]
         for i, p in enumerate(points):
             kind = TYPES[i % len(TYPES)]
-            word = {"video": "微课", "document": "知识梳理", "exercise_set": "分层练习"}[kind]
+            word = {"courseware": "课件", "document": "知识梳理", "exercise_set": "分层练习"}[kind]
             common = {
                 "type": kind,
                 "subject": LIBRARY_SUBJECT[p.subject],
