@@ -3,16 +3,23 @@
 What this module owns
 ---------------------
 * :class:`HybridRecommender` — a scikit-learn-style estimator that blends
-  (1) collaborative filtering: implicit-feedback ALS (Hu, Koren & Volinsky 2008) fitted with the
+  (1) next-course transitions (used when the learner's ordered history is given): from every
+      training sequence, item a at position p "leads to" item b at p+d for d <= ``sequence_window``,
+      counted with weight ``sequence_gamma**(d-1)`` and row-normalised; a learner's score is the sum
+      of the rows of their items weighted ``recency_decay**age`` (age 0 = the latest course). On CNPC
+      this is the strongest signal by far: courses are taken in an order (ADR 0015);
+  (2) collaborative filtering: implicit-feedback ALS (Hu, Koren & Volinsky 2008) fitted with the
       ``implicit`` library; users are represented by *fold-in* (one exact weighted least-squares solve
       against the fitted item factors), so any row of interactions — a known user's training row, a
       new learner with a few courses, or an empty row — can be scored without refitting;
-  (2) content similarity: cosine similarity of item-feature rows (discipline, length, tags ...),
-      averaged over the user's items; it also answers :meth:`HybridRecommender.similar_items` for
-      cold-start resources that nobody has opened yet;
-  (3) popularity: the fitted item frequency, the fallback for users with no interactions.
-  Each component is min-max scaled per row to [0, 1] before the weighted sum, so the weights are
-  comparable across datasets.
+  (3) content similarity: cosine similarity of item-feature rows (discipline, length, tags ...),
+      averaged over the user's items (off by default: it did not help on CNPC, whose only features are
+      discipline and length); it also answers :meth:`HybridRecommender.similar_items` for cold-start
+      resources that nobody has opened yet;
+  (4) popularity: the fitted item frequency — the whole answer for a row with no interactions.
+  Each component is min-max scaled per row to [0, 1] before the weighted sum
+  (``sequence_weight``, ``cf_weight``, ``content_weight``, ``popularity_weight``). The defaults are
+  the ones chosen on a validation split carved from CNPC's train_valid file (ADR 0015).
 * :func:`evaluate` — the offline top-k protocol (recall@k, NDCG@k, the cold-user slice).
 
 Invariants: scores are finite; ``recommend`` never returns an item outside ``candidates`` and, with
@@ -248,8 +255,14 @@ class HybridRecommender(BaseEstimator):
 
     def _fit_als(self, x: sp.csr_matrix) -> FloatArray:
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
-        model = AlternatingLeastSquares(
+        # implicit parallelises over users itself; BLAS threads on top only contend (its own advice)
+        with threadpool_limits(1, "blas"):
+            return self._fit_als_single_blas(x, AlternatingLeastSquares)
+
+    def _fit_als_single_blas(self, x: sp.csr_matrix, als_class: Any) -> FloatArray:
+        model = als_class(
             factors=int(self.factors),
             regularization=float(self.regularization),
             alpha=float(self.alpha),
