@@ -51,10 +51,10 @@ from educloud.recommend.content import LIBRARY_SUBJECT, PointRef, event_weight, 
 from educloud.recommend.models import LearnerCandidates, PathAssignment, StudentPath
 from educloud.recommend.services import (
     STAGE_OF_GRADE,
-    _teaching_school,
     graph_snapshot,
     is_student,
     mastery_of,
+    teaching_school,
 )
 from educloud.regions.api import county_row
 from educloud.schools.api import School, scope_filter
@@ -332,7 +332,7 @@ class ClassRecommendations:
 def _class_profiles(
     actor: User, school_code: str, grade: int, class_label: str, purpose: str
 ) -> tuple[School, list[Any]]:
-    school = _teaching_school(actor, school_code)
+    school = teaching_school(actor, school_code)
     profiles = list(
         StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).order_by(
             "pseudonym"
@@ -694,9 +694,9 @@ def assignment_progress(*, actor: User, assignment_id: int) -> Progress:
 
 
 def graph_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """(subject, stage, [(code, name)]) of every graph, for the target pickers."""
+    """(label such as 初中数学, stage, [(code, name)]) of every graph, for the target pickers."""
     out = []
     for g in learning_api.graph_list():
         points = learning_api.knowledge_points(subject=g.subject, stage=g.stage)
-        out.append((g.subject, g.stage, [(p.code, p.name) for p in points]))
+        out.append((g.label, g.stage, [(p.code, p.name) for p in points]))
     return out

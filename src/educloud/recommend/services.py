@@ -470,7 +470,7 @@ def resource_study(*, actor: User, path_id: int, resource_id: int) -> None:
 # ------------------------------------------------------------------------------------ assignments
 
 
-def _teaching_school(actor: User | None, school_code: str) -> School:
+def teaching_school(actor: User | None, school_code: str) -> School:
     school = School.objects.select_related("county").filter(code=school_code).first()
     if school is None:
         raise NotFound(f"没有代码为 {school_code} 的学校", field="school")
@@ -486,7 +486,7 @@ def _teaching_school(actor: User | None, school_code: str) -> School:
 def path_assign(
     *, actor: User, school_code: str, grade: int, class_label: str, targets: Sequence[str], title: str = ""
 ) -> PathAssignment:
-    school = _teaching_school(actor, school_code)
+    school = teaching_school(actor, school_code)
     if not StudentProfile.objects.filter(school=school, grade=grade, class_label=class_label).exists():
         raise NotFound(f"{school.name}没有 {grade} 年级{class_label}", field="class_label")
     target = target_resolve(targets)
