@@ -288,3 +288,27 @@ def test_assignment_progress_per_student_and_suppressed_for_small_classes() -> N
         services.path_assign(
             actor=teacher, school_code=school, grade=grade, class_label="没有这个班", targets=["MJ-21"]
         )
+
+
+def test_xapi_completions_from_other_systems_are_training_events_once() -> None:
+    from educloud.lrs import api as lrs_api
+
+    student = user("student")
+    resource = library_api.Resource.objects.filter(status="published", visibility="public").first()
+    pair = (student.pk, resource.pk)
+    before = [e for e in services.training_data()["events"] if (e[0], e[1]) == pair]
+    lrs_api.statement_record_internal(  # as Moodle or H5P would send it: no library event
+        actor_user=student,
+        verb={"id": services.COMPLETED, "display": {"zh-CN": "完成"}},
+        object_id=f"https://moodle.example.cn/mod/url/library/resources/{resource.uid}",
+        object_name=resource.title,
+        result={"completion": True},
+    )
+    after = [e for e in services.training_data()["events"] if (e[0], e[1]) == pair]
+    assert len(after) == len(before) + 1 and after[-1][2] == 4.0
+    # The platform's own completion is a library event: its Statement is not counted a second time.
+    library_api.resource_complete(actor=student, resource=resource)
+    again = [e for e in services.training_data()["events"] if (e[0], e[1]) == pair]
+    assert len(again) == len(before) + 1 and sorted(e[2] for e in again).count(4.0) == 1 + sorted(
+        e[2] for e in before
+    ).count(4.0)
