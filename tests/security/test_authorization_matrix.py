@@ -602,6 +602,27 @@ API: dict[tuple[str, str], Calls] = {
         "/api/v1/learning/mastery/class?school={school}&grade=1&class_label=1"
     ),
     ("GET", "/api/v1/learning/mastery/schools"): _reads("/api/v1/learning/mastery/schools"),
+    ("GET", "/api/v1/recommend/me"): _reads("/api/v1/recommend/me"),
+    ("GET", "/api/v1/recommend/classes/recommendations"): _school_reads(
+        "/api/v1/recommend/classes/recommendations?school={school}&grade=1&class_label=1"
+    ),
+    ("GET", "/api/v1/recommend/paths"): _reads("/api/v1/recommend/paths"),
+    ("POST", "/api/v1/recommend/paths"): _role_write(
+        {"student"}, "POST", "/api/v1/recommend/paths", {"targets": ["MJ-24"]}
+    ),
+    ("GET", "/api/v1/recommend/paths/{path_id}"): _reads("/api/v1/recommend/paths/1"),
+    ("POST", "/api/v1/recommend/paths/{path_id}/answers"): _role_write(
+        set(), "POST", "/api/v1/recommend/paths/1/answers", {"item_id": 1, "answer": "A"}
+    ),
+    ("POST", "/api/v1/recommend/assignments"): _role_write(
+        set(),
+        "POST",
+        "/api/v1/recommend/assignments",
+        {"school": JINTANG_SCHOOL, "grade": 7, "class_label": "1班", "targets": ["MJ-21"]},
+    ),
+    ("GET", "/api/v1/recommend/assignments/{assignment_id}/progress"): _reads(
+        "/api/v1/recommend/assignments/1/progress"
+    ),
     ("GET", "/api/v1/equity/ranking"): _reads("/api/v1/equity/ranking"),
     ("GET", "/api/v1/equity/counties/{code}/compliance"): _county_reads(
         "/api/v1/equity/counties/{county}/compliance", scoped=False
@@ -758,6 +779,21 @@ PAGES: dict[str, Calls] = {
     "learning/items/": _page_reads("/learning/items/"),
     "learning/items/template.<str:fmt>": _page_reads("/learning/items/template.csv"),
     "learning/items/<int:item_id>": _page_reads("/learning/items/1"),
+    "recommend/": _page_reads("/recommend/"),
+    "recommend/paths/": _page_reads("/recommend/paths/"),
+    "recommend/paths/<int:path_id>/": _page_reads("/recommend/paths/1/"),
+    "recommend/paths/<int:path_id>/answer/": _role_write(
+        set(), "POST", "/recommend/paths/1/answer/", {"item": 1}
+    ),
+    "recommend/paths/<int:path_id>/study/": _role_write(
+        set(), "POST", "/recommend/paths/1/study/", {"resource": 1}
+    ),
+    "recommend/assignments/<int:assignment_id>/follow/": _role_write(
+        set(), "POST", "/recommend/assignments/1/follow/", {}
+    ),
+    "recommend/classes/": _page_reads("/recommend/classes/"),
+    "recommend/class/": _school_reads("/recommend/class/?school={school}&grade=1&class=1"),
+    "recommend/assignments/<int:assignment_id>/": _page_reads("/recommend/assignments/1/"),
     "equity/": _page_reads("/equity/"),
     "equity/counties/<str:code>/": _county_reads("/equity/counties/{county}/", scoped=False),
     "equity/counties/<str:code>/print/": _county_reads("/equity/counties/{county}/print/", scoped=False),

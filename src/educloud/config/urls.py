@@ -16,6 +16,7 @@ urlpatterns = [
     path("learning/", include("educloud.learning.urls")),
     path("equity/", include("educloud.equity.urls")),
     path("assessment/", include("educloud.assessment.urls")),
+    path("recommend/", include("educloud.recommend.urls")),
     path("", include("educloud.web.urls")),
 ]
 
