@@ -1,4 +1,4 @@
-"""The pairing solver: exact = brute force on small random instances, constraints honoured, conflicts named."""
+"""The pairing solver: exact = brute force on small instances, constraints honoured, conflicts named."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def random_problem(seed: int, m: int, n: int, *, mode: str = "exactly", constrai
     if constraints:
         j = int(rng.integers(n))
         must = [(int(rng.integers(m)), j)]
-        never = [(int(rng.integers(m)), int(k)) for k in rng.choice(n, size=min(2, n), replace=False) if k != j]
+        never = [
+            (int(rng.integers(m)), int(k)) for k in rng.choice(n, size=min(2, n), replace=False) if k != j
+        ]
     comp, _ = complementarity(rng.random((m, 4)), rng.random((n, 4)))
     return MatchingProblem(
         complementarity=comp,
@@ -109,7 +111,7 @@ def test_infeasible_must_and_never_named() -> None:
 
 
 def test_infeasible_two_required_partners_named() -> None:
-    with pytest.raises(InfeasibleMatching, match="“弱校2”只能有一所结对强校.*名校0、名校1"):
+    with pytest.raises(InfeasibleMatching, match=r"“弱校2”只能有一所结对强校.*名校0、名校1"):
         solve_exact(base(must=[(0, 2), (1, 2)]))
 
 

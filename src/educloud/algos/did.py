@@ -106,9 +106,9 @@ class StaggeredDiD:
 
     # --- validation ---------------------------------------------------------------------------
 
-    def _check(self, y: ArrayLike, cohort: ArrayLike, periods: ArrayLike) -> tuple[
-        NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]
-    ]:
+    def _check(
+        self, y: ArrayLike, cohort: ArrayLike, periods: ArrayLike
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
         if self.control not in ("never", "notyet"):
             raise ValueError(f"control must be 'never' or 'notyet', got {self.control!r}")
         if not (isinstance(self.n_boot, int) and self.n_boot >= 50):

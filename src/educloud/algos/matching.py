@@ -180,7 +180,10 @@ class MatchingProblem:
             for i, j in pairs:
                 if not (0 <= i < m and 0 <= j < n):
                     raise ValueError(f"{name} pair {(i, j)} is outside the {m} × {n} instance")
-        for name, labels, size in (("strong_labels", self.strong_labels, m), ("weak_labels", self.weak_labels, n)):
+        for name, labels, size in (
+            ("strong_labels", self.strong_labels, m),
+            ("weak_labels", self.weak_labels, n),
+        ):
             if labels is not None and len(labels) != size:
                 raise ValueError(f"{name} must have {size} entries")
 
@@ -237,7 +240,7 @@ class MatchingResult:
 
 def check_feasible(problem: MatchingProblem) -> None:
     """Raise :class:`InfeasibleMatching` naming every conflict found (nothing when feasible)."""
-    m, n = problem.shape
+    _m, n = problem.shape
     conflicts: list[str] = []
     never = set(problem.never)
     must = sorted(set(problem.must))
@@ -283,7 +286,7 @@ def check_feasible(problem: MatchingProblem) -> None:
     short = _hall_violation(allowed & free[None, :], capacity, free)
     if short:
         names = "、".join(w(j) for j in short[:8]) + ("等" if len(short) > 8 else "")
-        partners = sorted({i for j in short for i in np.flatnonzero(allowed[:, j])})
+        partners = sorted({int(i) for j in short for i in np.flatnonzero(allowed[:, j])})
         places = int(capacity[partners].sum())
         conflicts.append(
             f"{len(short)} 所薄弱学校（{names}）可结对的强校只有 {len(partners)} 所、共 {places} 个名额，"
@@ -384,7 +387,7 @@ def solve_greedy(problem: MatchingProblem) -> MatchingResult:
     (``InfeasibleMatching``) where the exact solver finds an assignment.
     """
     check_feasible(problem)
-    m, n = problem.shape
+    _m, n = problem.shape
     allowed = problem.allowed
     score = problem.score
     left = problem.capacity.copy()
