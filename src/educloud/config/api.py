@@ -17,6 +17,7 @@ from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
 from educloud.lrs.endpoints import router as lrs_router
+from educloud.pairing.endpoints import router as pairing_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
 from educloud.search.endpoints import router as search_router
@@ -35,6 +36,7 @@ api.add_router("/lrs", lrs_router)
 api.add_router("/library", library_router)
 api.add_router("/learning", learning_router)
 api.add_router("/equity", equity_router)
+api.add_router("/pairing", pairing_router)
 
 
 @api.exception_handler(DomainError)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", include("educloud.search.urls")),
     path("learning/", include("educloud.learning.urls")),
     path("equity/", include("educloud.equity.urls")),
+    path("pairing/", include("educloud.pairing.urls")),
     path("", include("educloud.web.urls")),
 ]
 

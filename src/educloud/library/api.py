@@ -7,8 +7,10 @@ from educloud.library.selectors import (
     CrossBorderRow,
     cross_border_totals,
     cross_border_usage,
+    resource_counts_by_school,  # the pairing app's diagnosis
     resource_get,
     resource_list,
+    resource_use_by_school,  # the pairing app's shared courses
 )
 from educloud.library.services import resource_complete, resource_quality, resources_reindex
 from educloud.library.synthetic import LibrarySeedReport, demo_library_seed
@@ -22,8 +24,10 @@ __all__ = [
     "cross_border_usage",
     "demo_library_seed",
     "resource_complete",
+    "resource_counts_by_school",
     "resource_get",
     "resource_list",
     "resource_quality",
+    "resource_use_by_school",
     "resources_reindex",
 ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
+from educloud.pairing.api import demo_pairing_seed
 from educloud.regions.api import regions_load
 from educloud.schools.api import synthetic_schools_seed
 
@@ -43,3 +44,4 @@ class Command(BaseCommand):
                 f"{library.events} engagement events, {library.collections} collections"
             )
             self.stdout.write(str(demo_learning_seed(seed=seed)))
+            self.stdout.write(str(demo_pairing_seed(seed=seed)))
