@@ -21,7 +21,9 @@ def pairing_list(*, actor: Any, status: str | None = None, stage: str | None = N
     """Pairings with either school in the actor's view scope, or where the actor is dispatched."""
     scope = view_scope(actor).union(access.bureau_scope(actor))
     q = Q(dispatches__teacher=actor) if getattr(actor, "is_authenticated", False) else Q(pk__in=[])
-    if not scope.is_empty:
+    if scope.everything:
+        q = Q()  # (an empty Q inside "|" would match nothing extra: Django drops it)
+    elif not scope.is_empty:
         q |= scope_filter(scope, "strong__") | scope_filter(scope, "weak__")
     qs = Pairing.objects.filter(q).distinct().select_related("strong__county", "weak__county", "run")
     if status:
