@@ -4,7 +4,7 @@
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -129,15 +129,18 @@ def run_create(request, body: MatchIn):  # type: ignore[no-untyped-def]
         weights=Weights(body.w_complementarity, body.w_travel_hour, body.w_cross_border),
     )
     pairs = [_pair(p) for p in run.pairings.select_related("strong", "weak")]
-    return 201, RunOut(
-        id=run.pk,
-        stage=run.stage,
-        year=run.year,
-        objective=run.objective,
-        greedy_objective=run.greedy_objective,
-        n_strong=run.n_strong,
-        n_weak=run.n_weak,
-        pairs=pairs,
+    return Status(
+        201,
+        RunOut(
+            id=run.pk,
+            stage=run.stage,
+            year=run.year,
+            objective=run.objective,
+            greedy_objective=run.greedy_objective,
+            n_strong=run.n_strong,
+            n_weak=run.n_weak,
+            pairs=pairs,
+        ),
     )
 
 
@@ -157,7 +160,7 @@ def pairing_propose(request, body: ProposeIn):  # type: ignore[no-untyped-def]
     p = services.pairing_propose(
         actor=request.user, strong_code=body.strong_code, weak_code=body.weak_code, stage=body.stage
     )
-    return 201, _pair(p)
+    return Status(201, _pair(p))
 
 
 class ConfirmIn(Schema):
@@ -226,16 +229,19 @@ class DispatchOut(Schema):
 )
 def dispatch_create(request, pairing_id: Id, body: DispatchIn):  # type: ignore[no-untyped-def]
     d = services.dispatch_log(actor=request.user, pairing_id=pairing_id, **body.dict())
-    return 201, DispatchOut(
-        id=d.pk,
-        pairing_id=d.pairing_id,
-        teacher_name=d.teacher_name,
-        from_school=d.from_school.code,
-        to_school=d.to_school.code,
-        start_on=d.start_on,
-        end_on=d.end_on,
-        subjects=d.subjects,
-        status=d.status,
+    return Status(
+        201,
+        DispatchOut(
+            id=d.pk,
+            pairing_id=d.pairing_id,
+            teacher_name=d.teacher_name,
+            from_school=d.from_school.code,
+            to_school=d.to_school.code,
+            start_on=d.start_on,
+            end_on=d.end_on,
+            subjects=d.subjects,
+            status=d.status,
+        ),
     )
 
 
@@ -262,7 +268,7 @@ class ActivityOut(Schema):
 )
 def activity_create(request, pairing_id: Id, body: ActivityIn):  # type: ignore[no-untyped-def]
     a = services.activity_log(actor=request.user, pairing_id=pairing_id, **body.dict())
-    return 201, ActivityOut(id=a.pk, kind=a.kind, title=a.title, on=a.on, status=a.status)
+    return Status(201, ActivityOut(id=a.pk, kind=a.kind, title=a.title, on=a.on, status=a.status))
 
 
 class EffectOut(Schema):

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from educloud.lib.bounds import int_param
-from educloud.lib.errors import DomainError, InvalidInput
+from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
 from educloud.lib.pages import error_page
 from educloud.pairing import access, effect, selectors, services
 from educloud.pairing.diagnosis import diagnose
@@ -50,7 +50,7 @@ def diagnosis(request: HttpRequest) -> HttpResponse:
         services.check_stage(stage)
         scope = access.bureau_scope(request.user)
         if scope.is_empty:
-            raise InvalidInput("诊断页面仅对教育行政部门开放")
+            raise PermissionDenied("诊断页面仅对教育行政部门开放")
         d = diagnose(actor=request.user, scope=scope, year=None, stage=stage)
     except DomainError as exc:
         return error_page(request, exc)
@@ -62,7 +62,7 @@ def diagnosis(request: HttpRequest) -> HttpResponse:
 def match(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.is_bureau(user):
-        return error_page(request, InvalidInput("结对匹配仅对教育行政部门开放"))
+        return error_page(request, PermissionDenied("结对匹配仅对教育行政部门开放"))
     if request.method == "POST":
         try:
             capacity = int_param(request.POST, "capacity", low=1, high=10, label="每所强校结对数", default=3)
