@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from educloud.accounts.api import view_scope
 from educloud.lib.errors import NotFound
+from educloud.lib.scope import Scope
 from educloud.library.api import resource_use_by_school
 from educloud.pairing import access
 from educloud.pairing.models import MatchRun, Pairing, TeacherDispatch
@@ -18,8 +18,9 @@ from educloud.schools.api import scope_filter
 
 
 def pairing_list(*, actor: Any, status: str | None = None, stage: str | None = None) -> QuerySet[Pairing]:
-    """Pairings with either school in the actor's view scope, or where the actor is dispatched."""
-    scope = view_scope(actor).union(access.bureau_scope(actor))
+    """Pairings with either school in the actor's bureau region or own school (admin, teacher), or
+    where the actor is dispatched. Students see none (least data)."""
+    scope = access.bureau_scope(actor).union(Scope(school_codes=frozenset(access.member_schools(actor))))
     q = Q(dispatches__teacher=actor) if getattr(actor, "is_authenticated", False) else Q(pk__in=[])
     if scope.everything:
         q = Q()  # (an empty Q inside "|" would match nothing extra: Django drops it)
