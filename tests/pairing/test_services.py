@@ -258,3 +258,39 @@ def test_cli_match_and_effect(capsys: pytest.CaptureFixture[str]) -> None:
 
     with pytest.raises(CommandError, match=r"不是本次诊断.*\[never\]"):
         call_command("pairing", "match", "--as", "cq_bureau", "--never", "X,Y")
+
+
+def test_goals_and_shared_course_use_by_the_weak_school() -> None:
+    from django.utils import timezone
+
+    from educloud.accounts.api import RoleAssignment
+    from educloud.library.api import Engagement, Resource
+
+    pair = _home_pair()
+    admin = user("school_admin")
+    goal = services.goal_add(
+        actor=admin, pairing_id=pair.pk, text="骨干教师达标", target="≥1.0", due_on=dt.date(2020, 1, 1)
+    )
+    assert any("骨干教师达标" in o for o in selectors.progress(pair).overdue)
+    with pytest.raises(InvalidInput) as e:
+        services.goal_add(actor=admin, pairing_id=pair.pk, text=" ", target="", due_on=dt.date.today())
+    assert e.value.field == "text"
+    resource = Resource.objects.filter(status="published", visibility="public").first()
+    course = services.course_share(actor=admin, pairing_id=pair.pk, resource_id=resource.pk)
+    assert (
+        services.course_share(actor=admin, pairing_id=pair.pk, resource_id=resource.pk) == course
+    )  # idempotent
+    before = dict((c.pk, n) for c, n in selectors.course_uses(pair))[course.pk]
+    weak_member = RoleAssignment.objects.filter(school=pair.weak).first()
+    strong_member = RoleAssignment.objects.filter(school=pair.strong).first()
+    now = timezone.now()
+    rows = [Engagement(kind="view", user=weak_member.user, resource=resource, at=now)] if weak_member else []
+    rows += [
+        Engagement(kind="download", user=strong_member.user, resource=resource, at=now)
+    ]  # not the weak school
+    Engagement.objects.bulk_create(rows)
+    after = dict((c.pk, n) for c, n in selectors.course_uses(pair))[course.pk]
+    assert after == before + (1 if weak_member else 0)
+    assert goal.pk and selectors.progress(pair).courses >= 1
+    with pytest.raises(NotFound):
+        services.course_share(actor=admin, pairing_id=pair.pk, resource_id=10**12)

@@ -180,11 +180,12 @@ def _world() -> World:
 
 
 def _pairing_digest() -> list[Any]:
-    from educloud.pairing.models import JointActivity, MatchRun, Pairing, TeacherDispatch
+    from educloud.pairing.models import Goal, JointActivity, MatchRun, Pairing, SharedCourse, TeacherDispatch
 
     return [
         list(Pairing.objects.order_by("id").values_list("id", "status", "strong_id", "weak_id")),
         [TeacherDispatch.objects.count(), JointActivity.objects.count(), MatchRun.objects.count()],
+        [Goal.objects.count(), SharedCourse.objects.count()],
     ]
 
 
@@ -635,6 +636,12 @@ API: dict[tuple[str, str], Calls] = {
     ("POST", "/api/v1/pairing/pairings/{pairing_id}/activities"): _pairing_writes(
         "/api/v1/pairing/pairings/{id}/activities", _ACTIVITY
     ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/goals"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/goals", {"text": "篡改", "due_on": "2026-01-01"}
+    ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/courses"): lambda role, w: _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/courses", {"resource_id": w.ids["public_resource"]}
+    )(role, w),
     ("GET", "/api/v1/pairing/effect"): _reads("/api/v1/pairing/effect"),
 }
 # The DELETE of a collection item is sent by _collection_writes (it needs an item of the collection).
@@ -775,6 +782,12 @@ PAGES: dict[str, Calls] = {
         "/pairing/{id}/dispatch/", {**_DISPATCH, "subjects": "数学"}
     ),
     "pairing/<int:pairing_id>/activity/": _pairing_writes("/pairing/{id}/activity/", _ACTIVITY),
+    "pairing/<int:pairing_id>/goal/": _pairing_writes(
+        "/pairing/{id}/goal/", {"text": "篡改", "due_on": "2026-01-01"}
+    ),
+    "pairing/<int:pairing_id>/course/": lambda role, w: _pairing_writes(
+        "/pairing/{id}/course/", {"resource_id": w.ids["public_resource"]}
+    )(role, w),
     "xapi/statements": _page_reads("/xapi/statements"),
     "xapi/activities/state": _page_reads("/xapi/activities/state"),
     "xapi/activities/profile": _page_reads("/xapi/activities/profile"),

@@ -271,6 +271,53 @@ def activity_create(request, pairing_id: Id, body: ActivityIn):  # type: ignore[
     return Status(201, ActivityOut(id=a.pk, kind=a.kind, title=a.title, on=a.on, status=a.status))
 
 
+class GoalIn(Schema):
+    text: str = Field(max_length=200)
+    target: str = Field("", max_length=100)
+    due_on: dt.date
+
+
+class GoalOut(Schema):
+    id: int
+    text: str
+    target: str
+    due_on: dt.date
+    achieved: bool
+
+
+@router.post(
+    "/pairings/{pairing_id}/goals", response=with_errors({201: GoalOut}, LOGIN_ERRORS), summary="添加协议目标"
+)
+def goal_create(request, pairing_id: Id, body: GoalIn):  # type: ignore[no-untyped-def]
+    g = services.goal_add(actor=request.user, pairing_id=pairing_id, **body.dict())
+    return Status(201, GoalOut(id=g.pk, text=g.text, target=g.target, due_on=g.due_on, achieved=g.achieved))
+
+
+class CourseIn(Schema):
+    resource_id: Id
+
+
+class CourseOut(Schema):
+    id: int
+    resource_id: int
+    title: str
+    uses_by_weak_school: int
+
+
+@router.post(
+    "/pairings/{pairing_id}/courses",
+    response=with_errors({201: CourseOut}, LOGIN_ERRORS),
+    summary="共享课程（关联资源库资源）",
+)
+def course_create(request, pairing_id: Id, body: CourseIn):  # type: ignore[no-untyped-def]
+    c = services.course_share(actor=request.user, pairing_id=pairing_id, resource_id=body.resource_id)
+    uses = dict((course.pk, n) for course, n in selectors.course_uses(c.pairing))
+    return Status(
+        201,
+        CourseOut(id=c.pk, resource_id=c.resource_id, title=c.resource.title, uses_by_weak_school=uses[c.pk]),
+    )
+
+
 class EffectOut(Schema):
     metric: str
     control: str

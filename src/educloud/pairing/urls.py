@@ -19,4 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pairing_id>/reject/", views.reject, name="reject"),
     path("<int:pairing_id>/dispatch/", views.dispatch_new, name="dispatch"),
     path("<int:pairing_id>/activity/", views.activity_new, name="activity"),
+    path("<int:pairing_id>/course/", views.course_new, name="course"),
+    path("<int:pairing_id>/goal/", views.goal_new, name="goal"),
 ]

@@ -212,6 +212,37 @@ def activity_new(request: HttpRequest, pairing_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def course_new(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    try:
+        resource_id = int_param(request.POST, "resource_id", low=1, high=2**63 - 1, label="资源编号")
+        if resource_id is None:
+            raise InvalidInput("请填写资源编号", field="resource_id")
+        services.course_share(actor=request.user, pairing_id=pairing_id, resource_id=resource_id)
+        messages.success(request, "已共享课程")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("pairing:detail", pairing_id=pairing_id)
+
+
+@login_required
+@require_POST
+def goal_new(request: HttpRequest, pairing_id: int) -> HttpResponse:
+    try:
+        services.goal_add(
+            actor=request.user,
+            pairing_id=pairing_id,
+            text=request.POST.get("text", ""),
+            target=request.POST.get("target", ""),
+            due_on=_date(request.POST.get("due_on"), "due_on", "到期日期"),
+        )
+        messages.success(request, "已添加目标")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("pairing:detail", pairing_id=pairing_id)
+
+
+@login_required
 def effect_page(request: HttpRequest) -> HttpResponse:
     metric = request.GET.get("metric", "math_score")[:32]
     control = request.GET.get("control", "notyet")
