@@ -72,8 +72,11 @@ def test_bad_inputs() -> None:
 
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
-def test_group_time_and_event_study_equal_the_differences_package() -> None:
-    """Peer: ``differences.ATTgt`` (Callaway–Sant'Anna, universal base period, never-treated controls)."""
+@pytest.mark.parametrize(
+    ("control", "peer_control"), [("never", "never_treated"), ("notyet", "not_yet_treated")]
+)
+def test_group_time_and_event_study_equal_the_differences_package(control: str, peer_control: str) -> None:
+    """Peer: ``differences.ATTgt`` (Callaway–Sant'Anna, universal base period, same control group)."""
     pd = pytest.importorskip("pandas")
     differences = pytest.importorskip("differences")
     y, g, t = synthetic_panel(n_units=120, effect=0.3, seed=2)
@@ -84,8 +87,8 @@ def test_group_time_and_event_study_equal_the_differences_package() -> None:
     ]
     frame = pd.DataFrame(rows, columns=["unit", "year", "y", "cohort"]).set_index(["unit", "year"])
     peer = differences.ATTgt(data=frame, cohort_column="cohort", base_period="universal")
-    peer.fit(formula="y", control_group="never_treated", n_jobs=1, progress_bar=False)
-    ours = StaggeredDiD(control="never", n_boot=499).fit(y, g, t)
+    peer.fit(formula="y", control_group=peer_control, n_jobs=1, progress_bar=False)
+    ours = StaggeredDiD(control=control, n_boot=499).fit(y, g, t)
     table = peer.results()
     peer_gt = {
         (int(cohort), int(time)): float(row.iloc[0]) for (cohort, _base, time), row in table.iterrows()

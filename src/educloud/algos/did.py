@@ -10,7 +10,7 @@ What it owns
     ``ATT(g, t) = E[Y_t − Y_b | G = g] − E[Y_t − Y_b | C]``, with the **universal base period**
     ``b = g − 1`` (the last period before the cohort's treatment) for every ``t``, and controls ``C``
     the never-treated units (``control="never"``) or the never- and not-yet-treated units
-    (``control="notyet"``: ``G > max(t, b)``, never treated included).
+    (``control="notyet"``: ``G > max(t, b)`` other than cohort g itself, never treated included).
 
     Aggregations (cohort-size weights, as ``did``'s ``aggte``):
 
@@ -157,8 +157,8 @@ class StaggeredDiD:
                     continue
                 if self.control == "never":
                     ctrl = G == 0
-                else:
-                    ctrl = (G == 0) | (G > max(t, g - 1))
+                else:  # untreated at both t and the base period, and not cohort g itself
+                    ctrl = ((G == 0) | (G > max(t, g - 1))) & (G != g)
                 if not ctrl.any():
                     continue
                 diff = Y[:, column[t]] - Y[:, b]

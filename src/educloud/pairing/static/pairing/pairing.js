@@ -9,6 +9,7 @@
   var labels = d.event_times.map(function (e) { return String(e); });
   var chart = window.echarts.init(node);
   chart.setOption({
+    animation: false,
     tooltip: {
       trigger: "axis",
       formatter: function (items) {
@@ -20,13 +21,13 @@
     xAxis: { type: "category", data: labels, name: "相对结对年份" },
     yAxis: { type: "value", name: "效应（标准差）" },
     series: [
-      { name: "下限", type: "line", data: d.low, lineStyle: { opacity: 0 }, stack: "ci", symbol: "none" },
+      { name: "下限", type: "line", data: d.low, lineStyle: { opacity: 0 }, stack: "ci", stackStrategy: "all", symbol: "none" },
       {
-        name: "区间", type: "line", symbol: "none", stack: "ci", lineStyle: { opacity: 0 },
+        name: "区间", type: "line", symbol: "none", stack: "ci", stackStrategy: "all", lineStyle: { opacity: 0 },
         areaStyle: { opacity: 0.2 },
         data: d.high.map(function (h, i) { return h - d.low[i]; })
       },
-      { name: "效应", type: "line", data: d.att, markLine: { data: [{ yAxis: 0 }], symbol: "none" } }
+      { name: "效应", type: "line", data: d.att, symbolSize: 8, markLine: { data: [{ yAxis: 0 }], symbol: "none", silent: true } }
     ]
   });
 })();
