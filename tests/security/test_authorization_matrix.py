@@ -179,6 +179,16 @@ def _world() -> World:
     return World(places=places, users=users, resources=resources, granted=granted)
 
 
+def _pairing_digest() -> list[Any]:
+    from educloud.pairing.models import Goal, JointActivity, MatchRun, Pairing, SharedCourse, TeacherDispatch
+
+    return [
+        list(Pairing.objects.order_by("id").values_list("id", "status", "strong_id", "weak_id")),
+        [TeacherDispatch.objects.count(), JointActivity.objects.count(), MatchRun.objects.count()],
+        [Goal.objects.count(), SharedCourse.objects.count()],
+    ]
+
+
 def _digest() -> str:
     """What the writes could change, in a few aggregate queries."""
     from educloud.learning.models import Item, KnowledgePoint, Prerequisite
@@ -207,6 +217,7 @@ def _digest() -> str:
         Prerequisite.objects.count(),
         list(Item.objects.order_by("id").values_list("id", "code", "stem", "answer")),
         _assessment_digest(),
+        *_pairing_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -492,12 +503,80 @@ def _assessment_outcomes(path: str) -> Calls:
         ids = w.ids["assessment"]
         for level in ("class", "school", "county"):
             yield Call("GET", f"{path}?before={ids['first']}&after={ids['second']}&level={level}")
+# --- the pairing programme (issue #14) --------------------------------------------------------------
+# Who sees pairings: bureaus their region, school admins and teachers their school, students nothing.
+PAIR_VIEW = {role: (None if role == "student" else VIEW[role]) for role in ROLES}
+def _pairing_setup(w: World) -> None:
+    from educloud.pairing.models import Pairing
+    from educloud.schools.api import School
+    yong, jin = School.objects.get(code=YONGCHUAN_SCHOOL), School.objects.get(code=JINTANG_SCHOOL)
+    cross, _ = Pairing.objects.get_or_create(strong=yong, weak=jin, stage="primary", status="proposed")
+    rows = list(Pairing.objects.values_list("id", "strong__code", "weak__code", "status"))
+    partners: dict[str, set[str]] = {}
+    for _, a, b, _status in rows:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+    w.ids["pair_partners"] = partners
+    w.ids["pairings"] = rows
+    w.ids["cross_pair"] = cross.pk
+def _pair_outside(role: str, w: World, scope: dict[str, tuple[str, str] | None]) -> int | None:
+    """A confirmed pairing with neither school in ``scope[role]``."""
+    for pid, a, b, status in w.ids["pairings"]:
+        if status == "confirmed" and not w.covers(scope[role], a) and not w.covers(scope[role], b):
+            return int(pid)
+    return None
+def _pairing_reads(template: str) -> Calls:
+        own = next(
+            (
+                p
+                for p, a, b, _ in w.ids["pairings"]
+                if w.covers(PAIR_VIEW[role], a) or w.covers(PAIR_VIEW[role], b)
+            ),
+            None,
+        if own is not None:
+            yield Call("GET", template.format(id=own))
+        outside = _pair_outside(role, w, PAIR_VIEW)
+        if outside is not None and role != "teacher":  # the demo teacher is dispatched: sees that pair too
+            yield Call("GET", template.format(id=outside), out_of_scope=True)
 
     return calls
 
 
 def _assessment_calibration(template: str) -> Calls:
     return lambda role, w: iter([Call("GET", template.format(id=w.ids["assessment"]["calibration"]))])
+def _pairing_writes(template: str, data: Any, *, decide: bool = False) -> Calls:
+    """Confirm (decide) a cross-border pair, or log on a pair the caller may not log on."""
+
+    def calls(role: str, w: World) -> Iterator[Call]:
+        if decide:
+            if role != "joint_office":  # only the circle-wide office covers both provinces
+                yield Call(
+                    "POST", template.format(id=w.ids["cross_pair"]), data, out_of_scope=True, write=True
+                )
+            return
+        log_scope = {r: (EDIT[r] if r != "teacher" else None) for r in ROLES}
+        target = (
+            _pair_outside(role, w, log_scope)
+            if role not in ("teacher", "student")
+            else w.ids["pairings"][0][0]
+        )
+        if target is not None:
+            yield Call("POST", template.format(id=target), data, out_of_scope=True, write=True)
+
+    return calls
+
+
+def _pairing_propose(path: str, data: Any) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        if role != "joint_office":
+            yield Call("POST", path, data, out_of_scope=True, write=True)
+
+    return calls
+
+
+_DISPATCH = {"teacher_name": "篡改", "start_on": "2026-01-01", "end_on": "2026-02-01", "subjects": ["数学"]}
+_ACTIVITY = {"kind": "research", "title": "篡改", "on": "2026-01-01"}
+_CROSS = {"strong_code": YONGCHUAN_SCHOOL, "weak_code": JINTANG_SCHOOL, "stage": "primary"}
 
 
 # One entry per operation of the OpenAPI document.
@@ -661,6 +740,25 @@ API: dict[tuple[str, str], Calls] = {
         "/api/v1/assessment/tests/{id}/report"
     ),
     ("GET", "/api/v1/assessment/outcomes"): _assessment_outcomes("/api/v1/assessment/outcomes"),
+    ("GET", "/api/v1/pairing/diagnosis"): _reads("/api/v1/pairing/diagnosis?stage=junior"),
+    ("POST", "/api/v1/pairing/runs"): _role_write(
+        EDITORS, "POST", "/api/v1/pairing/runs", {"stage": "primary"}
+    ("GET", "/api/v1/pairing/pairings"): _reads("/api/v1/pairing/pairings"),
+    ("POST", "/api/v1/pairing/pairings"): _pairing_propose("/api/v1/pairing/pairings", _CROSS),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/confirm"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/confirm", {}, decide=True
+    ("GET", "/api/v1/pairing/pairings/{pairing_id}/progress"): _pairing_reads(
+        "/api/v1/pairing/pairings/{id}/progress"
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/dispatches"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/dispatches", _DISPATCH
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/activities"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/activities", _ACTIVITY
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/goals"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/goals", {"text": "篡改", "due_on": "2026-01-01"}
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/courses"): lambda role, w: _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/courses", {"resource_id": w.ids["public_resource"]}
+    )(role, w),
+    ("GET", "/api/v1/pairing/effect"): _reads("/api/v1/pairing/effect"),
 }
 # The DELETE of a collection item is sent by _collection_writes (it needs an item of the collection).
 
@@ -803,6 +901,24 @@ PAGES: dict[str, Calls] = {
     "equity/efficiency/": _aggregate("/equity/efficiency/"),
     "equity/import/": _page_reads("/equity/import/"),
     "equity/import/template.<str:fmt>": _page_reads("/equity/import/template.csv"),
+    "pairing/": _page_reads("/pairing/"),
+    "pairing/diagnosis/": _page_reads("/pairing/diagnosis/?stage=junior"),
+    "pairing/match/": _page_reads("/pairing/match/"),
+    "pairing/propose/": _pairing_propose("/pairing/propose/", _CROSS),
+    "pairing/effect/": _page_reads("/pairing/effect/"),
+    "pairing/<int:pairing_id>/": _pairing_reads("/pairing/{id}/"),
+    "pairing/<int:pairing_id>/confirm/": _pairing_writes("/pairing/{id}/confirm/", {}, decide=True),
+    "pairing/<int:pairing_id>/reject/": _pairing_writes("/pairing/{id}/reject/", {}, decide=True),
+    "pairing/<int:pairing_id>/dispatch/": _pairing_writes(
+        "/pairing/{id}/dispatch/", {**_DISPATCH, "subjects": "数学"}
+    ),
+    "pairing/<int:pairing_id>/activity/": _pairing_writes("/pairing/{id}/activity/", _ACTIVITY),
+    "pairing/<int:pairing_id>/goal/": _pairing_writes(
+        "/pairing/{id}/goal/", {"text": "篡改", "due_on": "2026-01-01"}
+    ),
+    "pairing/<int:pairing_id>/course/": lambda role, w: _pairing_writes(
+        "/pairing/{id}/course/", {"resource_id": w.ids["public_resource"]}
+    )(role, w),
     "xapi/statements": _page_reads("/xapi/statements"),
     "xapi/activities/state": _page_reads("/xapi/activities/state"),
     "xapi/activities/profile": _page_reads("/xapi/activities/profile"),
@@ -895,6 +1011,7 @@ def _setup_ids(w: World) -> None:
         collected[cid] = item.resource_id if item else w.ids["public_resource"]
     w.ids["collected"] = collected
     w.ids["assessment"] = _assessment_ids()
+    _pairing_setup(w)
 
 
 def _client(role: str, w: World) -> Client:
@@ -931,6 +1048,12 @@ def _check_read(role: str, w: World, call: Call, response: Any, problems: list[s
     is_library = call.path.startswith(("/api/v1/library", "/api/v1/search", "/library", "/search", "/oai"))
     if not is_library:
         foreign = {s for s in _schools_in(body) if not w.covers(VIEW[role], s)}
+        if call.path.startswith(("/api/v1/pairing", "/pairing")):
+            # Issue #14: a pair is seen by the bureaus of both schools' regions and both schools, so
+            # the partner of a school in scope may be named (a student sees no pairing at all).
+            partners = w.ids["pair_partners"]
+            mine = {s for s in w.places if w.covers(PAIR_VIEW[role], s)}
+            foreign -= {p for s in mine for p in partners.get(s, ())}
         if foreign:
             problems.append(f"{label}: foreign schools in the answer: {sorted(foreign)[:5]}")
     if call.path.startswith("/api/v1/schools?"):

@@ -19,6 +19,7 @@ from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
 from educloud.lrs.endpoints import router as lrs_router
 from educloud.recommend.endpoints import router as recommend_router
+from educloud.pairing.endpoints import router as pairing_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
 from educloud.search.endpoints import router as search_router
@@ -39,6 +40,7 @@ api.add_router("/learning", learning_router)
 api.add_router("/equity", equity_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/recommend", recommend_router)
+api.add_router("/pairing", pairing_router)
 
 
 @api.exception_handler(DomainError)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "educloud.equity",
     "educloud.assessment",
     "educloud.recommend",
+    "educloud.pairing",
     "educloud.web",
 ]
 

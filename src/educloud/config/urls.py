@@ -17,6 +17,7 @@ urlpatterns = [
     path("equity/", include("educloud.equity.urls")),
     path("assessment/", include("educloud.assessment.urls")),
     path("recommend/", include("educloud.recommend.urls")),
+    path("pairing/", include("educloud.pairing.urls")),
     path("", include("educloud.web.urls")),
 ]
 

@@ -12,6 +12,7 @@ from educloud.equity.selectors import (
     full_report,
     inequality,
     ranking,
+    school_standings,  # the pairing app's diagnosis
 )
 from educloud.equity.services import ImportReport, stats_import
 
@@ -33,5 +34,6 @@ __all__ = [
     "parse_costs",
     "ranking",
     "school_efficiency",
+    "school_standings",
     "stats_import",
 ]

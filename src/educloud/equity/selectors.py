@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from educloud.algos.standard import INDICATOR_KEYS
+import numpy as np
+
+from educloud.algos.standard import INDICATOR_KEYS, assess_schools, per_students_scale, stage_standard
 from educloud.equity import reports
 from educloud.equity.dataset import (
     CountyInfo,
@@ -209,3 +211,60 @@ def full_report(
         table, regions, indicators=INDICATOR_KEYS, year=year, stage="all", groupings=groupings
     )
     return FullReport(year=year, rankings=rankings, inequality=indices)
+
+
+@dataclass(frozen=True)
+class SchoolStanding:
+    """One school section's seven indicators against the standard (for the pairing diagnosis)."""
+
+    code: str
+    name: str
+    county_code: str
+    stage: str
+    enrolment: int
+    teachers: int
+    values: dict[str, float]
+    ratio: dict[str, float]
+    n_met: int
+    passes: bool
+
+
+def school_standings(*, scope: Scope, year: int | None, stage: str) -> tuple[int, list[SchoolStanding]]:
+    """``(year, rows)``: every evaluated school section of ``stage`` inside ``scope`` (one query)."""
+    check_stage(stage)
+    if scope.is_empty:
+        return resolve_year(year), []
+    year = resolve_year(year)
+    county_codes = None
+    if not scope.everything and not scope.school_codes and not scope.city_codes and not scope.province_codes:
+        county_codes = sorted(scope.county_codes)
+    table = load_year(year, county_codes=county_codes, sections=(stage,))
+    table = table.take(table.evaluated)
+    keep = np.array(
+        [
+            scope.covers_place(province_code=p, city_code=c, county_code=k, school_code=s)
+            for p, c, k, s in zip(table.province, table.city, table.county, table.code, strict=True)
+        ],
+        dtype=bool,
+    )
+    table = table.take(keep) if len(table) else table
+    if not len(table):
+        return year, []
+    values = table.numerators * per_students_scale() / table.enrolment[:, None]
+    assessed = assess_schools(values, stage_standard(stage))
+    rows = [
+        SchoolStanding(
+            code=str(table.code[r]),
+            name=str(table.name[r]),
+            county_code=str(table.county[r]),
+            stage=stage,
+            enrolment=int(table.enrolment[r]),
+            teachers=int(table.teachers[r]),
+            values=dict(zip(INDICATOR_KEYS, assessed.values[r].tolist(), strict=True)),
+            ratio=dict(zip(INDICATOR_KEYS, assessed.ratio_to_threshold[r].tolist(), strict=True)),
+            n_met=int(assessed.n_met[r]),
+            passes=bool(assessed.passes[r]),
+        )
+        for r in range(len(table))
+    ]
+    return year, rows

@@ -7,8 +7,10 @@ from educloud.library.selectors import (
     CrossBorderRow,
     cross_border_totals,
     cross_border_usage,
+    resource_counts_by_school,  # the pairing app's diagnosis
     resource_get,
     resource_list,
+    resource_use_by_school,  # the pairing app's shared courses
     visible_resources,
 )
 from educloud.library.services import (
@@ -32,11 +34,13 @@ __all__ = [
     "demo_library_seed",
     "resource_approve",
     "resource_complete",
+    "resource_counts_by_school",
     "resource_create_with_file",
     "resource_get",
     "resource_list",
     "resource_quality",
     "resource_submit",
+    "resource_use_by_school",
     "resource_view_record",
     "resources_reindex",
     "visible_resources",

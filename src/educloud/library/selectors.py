@@ -472,3 +472,30 @@ def resource_counts_by_province() -> dict[str, int]:
 
 def harvest_sources() -> QuerySet[HarvestSource]:
     return HarvestSource.objects.order_by("base_url", "set_spec")
+
+
+def resource_counts_by_school(*, school_codes: list[str]) -> dict[str, int]:
+    """Published local resources contributed by each of these schools (the pairing diagnosis)."""
+    return {
+        row["school_code"]: row["n"]
+        for row in Resource.objects.filter(
+            status=Resource.Status.PUBLISHED, harvest_source__isnull=True, school_code__in=school_codes
+        )
+        .values("school_code")
+        .annotate(n=Count("id"))
+    }
+
+
+def resource_use_by_school(*, school_id: int, resource_ids: list[int]) -> dict[int, int]:
+    """Use events (view, download, completion) of these resources by people of one school.
+
+    Aggregates only: counts per resource, no person named. A user belongs to the school through a
+    school-scoped role (admin, teacher, student)."""
+    return {
+        row["resource_id"]: row["n"]
+        for row in Engagement.objects.filter(
+            kind__in=USE_KINDS, resource_id__in=resource_ids, user__roles__school_id=school_id
+        )
+        .values("resource_id")
+        .annotate(n=Count("id", distinct=True))
+    }

@@ -12,6 +12,7 @@ from educloud.assessment.api import demo_assessment_seed
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
 from educloud.recommend.api import demo_recommend_seed
+from educloud.pairing.api import demo_pairing_seed
 from educloud.regions.api import regions_load
 from educloud.schools.api import synthetic_schools_seed
 
@@ -47,3 +48,4 @@ class Command(BaseCommand):
             self.stdout.write(str(demo_learning_seed(seed=seed)))
             self.stdout.write(str(demo_assessment_seed(seed=seed)))
             self.stdout.write(str(demo_recommend_seed(seed=seed)))
+            self.stdout.write(str(demo_pairing_seed(seed=seed)))
