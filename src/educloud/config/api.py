@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from educloud.equity.endpoints import router as equity_router
+from educloud.governance.endpoints import router as governance_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
@@ -35,6 +36,7 @@ api.add_router("/lrs", lrs_router)
 api.add_router("/library", library_router)
 api.add_router("/learning", learning_router)
 api.add_router("/equity", equity_router)
+api.add_router("/governance", governance_router)
 
 
 @api.exception_handler(DomainError)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "educloud.library",
     "educloud.learning",
     "educloud.equity",
+    "educloud.governance",
     "educloud.web",
 ]
 

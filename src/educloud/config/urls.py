@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", include("educloud.search.urls")),
     path("learning/", include("educloud.learning.urls")),
     path("equity/", include("educloud.equity.urls")),
+    path("governance/", include("educloud.governance.urls")),
     path("", include("educloud.web.urls")),
 ]
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
+from educloud.governance.api import demo_governance_seed
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
 from educloud.regions.api import regions_load
@@ -43,3 +44,4 @@ class Command(BaseCommand):
                 f"{library.events} engagement events, {library.collections} collections"
             )
             self.stdout.write(str(demo_learning_seed(seed=seed)))
+            self.stdout.write(str(demo_governance_seed(seed=seed)))

@@ -1,0 +1,344 @@
+"""HTML pages of the governance app (Chinese). Thin: parse, call selectors/services, render.
+
+A refused write comes back to the form as a message naming what to fix; a refused read is the
+error page with the refusal's status (403/404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from educloud.governance import roles, selectors, services
+from educloud.governance.models import ActionItem, Application, Award, SelectionRun
+from educloud.lib.bounds import INT64_MAX, int_param
+from educloud.lib.errors import DomainError, PermissionDenied
+from educloud.lib.pages import error_page
+
+
+def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> bool:
+    try:
+        write()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, ok)
+    return True
+
+
+def _who(user: Any) -> dict[str, bool]:
+    return {
+        "is_office": roles.is_joint_office(user),
+        "is_expert": roles.is_expert(user),
+        "is_applicant": bool(roles.applicant_school_ids(user)),
+        "is_bureau": bool(roles.bureau_province_codes(user)),
+    }
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    who = _who(request.user)
+    context: dict[str, Any] = {**who, "calls": selectors.call_list()}
+    if who["is_office"] or who["is_bureau"]:
+        actions = list(selectors.action_list(actor=request.user))
+        context["open_actions"] = [a for a in actions if a.status != ActionItem.Status.DONE]
+        context["overdue"] = [a for a in actions if selectors.is_overdue(a)]
+    if who["is_expert"]:
+        context["pending_reviews"] = (
+            selectors.review_list(actor=request.user).filter(score__isnull=True).count()
+        )
+    return render(request, "governance/index.html", context)
+
+
+@login_required
+def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
+    try:
+        call = selectors.call_get(call_id=call_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    who = _who(request.user)
+    run = selectors.adopted_run(call_id=call.pk)
+    outcomes = {o.application_id: o for o in run.outcomes.all()} if run else {}
+    applications = [
+        (a, outcomes.get(a.pk)) for a in selectors.application_list(actor=request.user, call_id=call.pk)
+    ]
+    return render(
+        request,
+        "governance/call.html",
+        {
+            **who,
+            "call": call,
+            "run": run,
+            "runs": selectors.run_list(call_id=call.pk) if who["is_office"] else [],
+            "applications": applications,
+            "rules": SelectionRun.Rule.choices,
+            "n_reviews": sum(a.reviews.exclude(score=None).count() for a, _ in applications)
+            if who["is_office"]
+            else 0,
+        },
+    )
+
+
+@login_required
+def apply(request: HttpRequest, call_id: int) -> HttpResponse:
+    try:
+        call = selectors.call_get(call_id=call_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    if request.method == "POST":
+        data = request.POST
+        if _attempt(
+            request,
+            lambda: services.application_submit(
+                actor=request.user,
+                call_id=call.pk,
+                title=data.get("title", ""),
+                category=data.get("category", ""),
+                budget_requested=data.get("budget_requested"),
+                summary=data.get("summary", ""),
+            ),
+            "申报已提交",
+        ):
+            return redirect("governance:mine")
+    return render(
+        request,
+        "governance/apply.html",
+        {"call": call, "categories": Application.Category.choices, "form": request.POST},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    mine = selectors.application_list(actor=request.user).order_by("-pk")
+    return render(request, "governance/mine.html", {"applications": mine})
+
+
+@login_required
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    try:
+        application = selectors.application_get(actor=request.user, application_id=application_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    if request.method == "POST":
+        data = request.POST
+        _attempt(
+            request,
+            lambda: services.report_submit(
+                actor=request.user,
+                application_id=application.pk,
+                period=data.get("period", ""),
+                progress=data.get("progress"),
+                spend=data.get("spend"),
+                teachers_trained=data.get("teachers_trained"),
+                students_reached=data.get("students_reached"),
+                resources_created=data.get("resources_created"),
+                note=data.get("note", ""),
+            ),
+            "进展报告已提交",
+        )
+        return redirect("governance:application", application_id=application.pk)
+    run = selectors.adopted_run(call_id=application.call_id)
+    outcome = run.outcomes.filter(application=application).first() if run else None
+    award = Award.objects.filter(application=application).first()
+    return render(
+        request,
+        "governance/application.html",
+        {
+            "application": application,
+            "outcome": outcome,
+            "reports": application.reports.all(),
+            "award": award,
+            "can_report": application.status == Application.Status.FUNDED
+            and (
+                application.applicant_id == request.user.pk
+                or application.school_id in roles.admin_school_ids(request.user)
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, call_id: int) -> HttpResponse:
+    _attempt(
+        request,
+        lambda: services.reviewers_assign(actor=request.user, call_id=call_id),
+        "已分配评审专家（已回避利益冲突）",
+    )
+    return redirect("governance:call", call_id=call_id)
+
+
+@login_required
+@require_POST
+def select(request: HttpRequest, call_id: int) -> HttpResponse:
+    rule = request.POST.get("rule", "")
+    _attempt(
+        request,
+        lambda: services.selection_run(actor=request.user, call_id=call_id, rule=rule),
+        "遴选完成，结果已采用",
+    )
+    return redirect("governance:call", call_id=call_id)
+
+
+@login_required
+def performance_page(request: HttpRequest, call_id: int) -> HttpResponse:
+    try:
+        call = selectors.call_get(call_id=call_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    is_office = roles.is_joint_office(request.user)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            application_id = int_param(data, "application", low=1, high=INT64_MAX, label="项目编号") or 0
+        except DomainError as exc:
+            return error_page(request, exc)
+        _attempt(
+            request,
+            lambda: services.award_grant(
+                actor=request.user,
+                application_id=application_id,
+                level=data.get("level", ""),
+                citation=data.get("citation", ""),
+            ),
+            "奖项已登记",
+        )
+        return redirect("governance:performance", call_id=call.pk)
+    rows = selectors.performance(call_id=call.pk)
+    awards = {a.application_id: a for a in Award.objects.filter(application__call=call)}
+    return render(
+        request,
+        "governance/performance.html",
+        {
+            "call": call,
+            "rows": [(r, awards.get(r.application.pk)) for r in rows],
+            "is_office": is_office,
+            "levels": Award.Level.choices,
+        },
+    )
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    if not roles.is_expert(request.user):
+        return error_page(request, PermissionDenied("只有评审专家有评审任务"))
+    return render(request, "governance/reviews.html", {"reviews": selectors.review_list(actor=request.user)})
+
+
+@login_required
+@require_POST
+def review_score(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    data = request.POST
+    _attempt(
+        request,
+        lambda: services.review_score(
+            actor=request.user,
+            assignment_id=assignment_id,
+            score=data.get("score"),
+            comment=data.get("comment", ""),
+        ),
+        "评分已保存",
+    )
+    return redirect("governance:reviews")
+
+
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    try:
+        items = selectors.meeting_list(actor=request.user)
+    except DomainError as exc:
+        return error_page(request, exc)
+    return render(request, "governance/meetings.html", {"meetings": items})
+
+
+@login_required
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    try:
+        meeting = selectors.meeting_get(actor=request.user, meeting_id=meeting_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    visible = set(selectors.action_list(actor=request.user).values_list("pk", flat=True))
+    resolutions = [
+        (r, [a for a in r.actions.select_related("owner_province").all() if a.pk in visible])
+        for r in meeting.resolutions.all()
+    ]
+    return render(
+        request,
+        "governance/meeting.html",
+        {
+            "meeting": meeting,
+            "resolutions": resolutions,
+            "agenda": meeting.agenda.all(),
+            "attendance": meeting.attendance.select_related("province"),
+        },
+    )
+
+
+@login_required
+def actions(request: HttpRequest) -> HttpResponse:
+    overdue_only = request.GET.get("overdue") == "1"
+    items = [
+        (a, selectors.is_overdue(a))
+        for a in selectors.action_list(actor=request.user, overdue_only=overdue_only)
+    ]
+    return render(request, "governance/actions.html", {"items": items, "overdue_only": overdue_only})
+
+
+@login_required
+def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    try:
+        action = selectors.action_get(actor=request.user, action_id=action_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            resource_id = int_param(data, "evidence_resource_id", low=1, high=INT64_MAX, label="资源编号")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("governance:action", action_id=action.pk)
+        _attempt(
+            request,
+            lambda: services.action_update(
+                actor=request.user,
+                action_id=action.pk,
+                note=data.get("note", ""),
+                progress=data.get("progress"),
+                status=data.get("status", ""),
+                evidence_url=data.get("evidence_url", ""),
+                evidence_resource_id=resource_id,
+            ),
+            "进展已更新",
+        )
+        return redirect("governance:action", action_id=action.pk)
+    return render(
+        request,
+        "governance/action.html",
+        {
+            "action": action,
+            "overdue": selectors.is_overdue(action),
+            "updates": action.updates.select_related("author", "evidence_resource"),
+            "can_update": services.can_update_action(request.user, action),
+            "statuses": ActionItem.Status.choices,
+        },
+    )
+
+
+@login_required
+def trace(request: HttpRequest, resolution_id: int) -> HttpResponse:
+    try:
+        resolution, items = selectors.resolution_trace(actor=request.user, resolution_id=resolution_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    return render(
+        request,
+        "governance/trace.html",
+        {"resolution": resolution, "items": [(a, selectors.is_overdue(a)) for a in items]},
+    )
