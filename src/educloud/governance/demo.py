@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 
 from educloud.accounts.api import DEMO_PASSWORD, Role, User, user_create_with_role
 from educloud.governance import services
@@ -82,17 +83,20 @@ def _delete() -> None:
 
 
 def _applicants() -> list[tuple[User, School]]:
-    """The demo's teachers and school admins with their schools (both provinces)."""
+    """The demo accounts and the teachers of the demo schools (永川区, 金堂县: both provinces)."""
     from educloud.accounts.api import RoleAssignment
 
     rows = (
         RoleAssignment.objects.filter(role__in=[Role.TEACHER, Role.SCHOOL_ADMIN], user__is_synthetic=True)
+        .filter(Q(user__username__in=["teacher", "school_admin"]) | Q(user__username__startswith="t_"))
         .select_related("user", "school")
         .order_by("school__code", "user__username")
     )
     by_school: dict[int, list[tuple[User, School]]] = {}
-    for r in rows:
-        by_school.setdefault(r.school_id, []).append((r.user, r.school))
+    for r in sorted(
+        rows, key=lambda r: (r.user.username not in ("teacher", "school_admin"), r.user.username)
+    ):
+        by_school.setdefault(r.school_id, []).append((r.user, r.school))  # the demo accounts apply first
     # two applicants per school, round-robin over schools so both provinces apply
     picked: list[tuple[User, School]] = []
     for k in range(2):

@@ -9,7 +9,7 @@ Money is whole yuan.
 
 import datetime as dt
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from educloud.governance import selectors, services
@@ -210,7 +210,7 @@ def calls(request):  # type: ignore[no-untyped-def]
 
 @router.post("/calls", response=E({201: CallOut}, LOGIN_ERRORS), summary="发布资助批次（联合办公室）")
 def call_create(request, payload: CallIn):  # type: ignore[no-untyped-def]
-    return 201, services.call_create(actor=request.user, **payload.dict())
+    return Status(201, services.call_create(actor=request.user, **payload.dict()))
 
 
 @router.get("/calls/{call_id}", response=E(CallOut, LOGIN_ERRORS), summary="资助批次详情")
@@ -224,7 +224,7 @@ def call_detail(request, call_id: Id):  # type: ignore[no-untyped-def]
     summary="申报项目（学校管理员、教师）",
 )
 def application_submit(request, call_id: Id, payload: ApplicationIn):  # type: ignore[no-untyped-def]
-    return 201, services.application_submit(actor=request.user, call_id=call_id, **payload.dict())
+    return Status(201, services.application_submit(actor=request.user, call_id=call_id, **payload.dict()))
 
 
 @router.get(
@@ -266,7 +266,7 @@ def review_score(request, assignment_id: Id, payload: ScoreIn):  # type: ignore[
     summary="运行遴选（规则：knapsack|greedy|greedy_ratio|mes|phragmen；联合办公室）",
 )
 def selection(request, call_id: Id, payload: RunIn):  # type: ignore[no-untyped-def]
-    return 201, services.selection_run(actor=request.user, call_id=call_id, rule=payload.rule)
+    return Status(201, services.selection_run(actor=request.user, call_id=call_id, rule=payload.rule))
 
 
 @router.get(
@@ -286,7 +286,7 @@ def selection_result(request, call_id: Id):  # type: ignore[no-untyped-def]
 )
 def report(request, application_id: Id, payload: ReportIn):  # type: ignore[no-untyped-def]
     created = services.report_submit(actor=request.user, application_id=application_id, **payload.dict())
-    return 201, {"id": created.pk}
+    return Status(201, {"id": created.pk})
 
 
 @router.get(
@@ -316,7 +316,7 @@ def performance(request, call_id: Id):  # type: ignore[no-untyped-def]
 )
 def award(request, application_id: Id, payload: AwardIn):  # type: ignore[no-untyped-def]
     made = services.award_grant(actor=request.user, application_id=application_id, **payload.dict())
-    return 201, {"level": made.level}
+    return Status(201, {"level": made.level})
 
 
 @router.get("/meetings", response=E(list[MeetingOut], LOGIN_ERRORS), summary="联席会议")
@@ -328,7 +328,7 @@ def meetings(request):  # type: ignore[no-untyped-def]
 def meeting_create(request, payload: MeetingIn):  # type: ignore[no-untyped-def]
     data = payload.dict()
     agenda = [(t, "") for t in data.pop("agenda")]
-    return 201, services.meeting_create(actor=request.user, agenda=agenda, **data)
+    return Status(201, services.meeting_create(actor=request.user, agenda=agenda, **data))
 
 
 @router.post(
@@ -337,7 +337,7 @@ def meeting_create(request, payload: MeetingIn):  # type: ignore[no-untyped-def]
     summary="登记决议（联合办公室）",
 )
 def resolution_add(request, meeting_id: Id, payload: ResolutionIn):  # type: ignore[no-untyped-def]
-    return 201, services.resolution_add(actor=request.user, meeting_id=meeting_id, text=payload.text)
+    return Status(201, services.resolution_add(actor=request.user, meeting_id=meeting_id, text=payload.text))
 
 
 @router.post(
@@ -346,7 +346,7 @@ def resolution_add(request, meeting_id: Id, payload: ResolutionIn):  # type: ign
     summary="将决议分解为任务（联合办公室）",
 )
 def action_add(request, resolution_id: Id, payload: ActionIn):  # type: ignore[no-untyped-def]
-    return 201, services.action_add(actor=request.user, resolution_id=resolution_id, **payload.dict())
+    return Status(201, services.action_add(actor=request.user, resolution_id=resolution_id, **payload.dict()))
 
 
 @router.get("/actions", response=E(list[ActionOut], LOGIN_ERRORS), summary="任务清单（本单位；可只看逾期）")
@@ -360,7 +360,7 @@ def actions(request, overdue: bool = False):  # type: ignore[no-untyped-def]
     summary="更新任务进展（附佐证：链接或资源库资源）",
 )
 def action_update(request, action_id: Id, payload: UpdateIn):  # type: ignore[no-untyped-def]
-    return 201, services.action_update(actor=request.user, action_id=action_id, **payload.dict())
+    return Status(201, services.action_update(actor=request.user, action_id=action_id, **payload.dict()))
 
 
 @router.get(

@@ -358,7 +358,8 @@ def selection_run(*, actor: Any, call_id: int, rule: str) -> SelectionRun:
         run_by=actor,
         budget=call.budget,
         total_cost=int(round(result.total_cost)),
-        objective=float(result.objective),
+        # the same yardstick for every rule: the total normalised score of the funded applications
+        objective=float(values[list(result.selected)].sum()) if result.selected else 0.0,
         adopted=True,
     )
     order = sorted(range(len(apps)), key=lambda j: (-(means[j] if np.isfinite(means[j]) else -np.inf), j))
