@@ -1,6 +1,8 @@
 """The peer for ``educloud.algos.budgeting``: the same instances run through ``pabutools``.
 
-Used by ``tests/algos/test_budgeting.py`` (identical selected sets) and ``bench/budgeting.py``
+``prepare_*`` builds pabutools' Instance and Profile from the arrays and returns the rule's run
+(so a benchmark times the rule, not the conversion); ``peer_*`` runs it once. Used by
+``tests/algos/test_budgeting.py`` (identical selected sets) and ``bench/budgeting.py``
 (time and agreement). Project ``p`` is named ``f"p{p:05d}"`` so pabutools' lexicographic tie-breaking
 is our lower-index tie-breaking. ``make_instance`` generates seeded instances shaped like a fund
 call: costs in 50k–500k yuan, each reviewer scores a few projects (0–100), budget a share of the
@@ -9,8 +11,9 @@ total asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +27,7 @@ from pabutools.election import (
     Project,
 )
 from pabutools.rules import (
+    MaxAddUtilWelfareAlgo,
     completion_by_rule_combination,
     greedy_utilitarian_welfare,
     max_additive_utilitarian_welfare,
@@ -72,9 +76,9 @@ def _indices(allocation: list[Project]) -> frozenset[int]:
     return frozenset(int(p.name[1:]) for p in allocation)
 
 
-def peer_greedy(
+def prepare_greedy(
     values: NDArray[np.float64], costs: NDArray[np.float64], budget: float, order: Literal["value", "ratio"]
-) -> frozenset[int]:
+) -> Callable[[], frozenset[int]]:
     """One voter whose utility is the value (ratio) or value × cost (so that density = value)."""
     instance, projects = _instance(costs, budget)
     weights = values * costs if order == "value" else values
@@ -86,17 +90,17 @@ def peer_greedy(
         ],
         instance=instance,
     )
-    return _indices(greedy_utilitarian_welfare(instance, profile, sat_class=Additive_Cardinal_Sat))
+    return lambda: _indices(greedy_utilitarian_welfare(instance, profile, sat_class=Additive_Cardinal_Sat))
 
 
-def peer_mes(
+def prepare_mes(
     utilities: NDArray[np.float64], costs: NDArray[np.float64], budget: float, completion: bool
-) -> frozenset[int]:
+) -> Callable[[], frozenset[int]]:
     instance, projects = _instance(costs, budget)
     profile = _cardinal(utilities, projects, instance)
     if not completion:
-        return _indices(method_of_equal_shares(instance, profile, sat_class=Additive_Cardinal_Sat))
-    return _indices(
+        return lambda: _indices(method_of_equal_shares(instance, profile, sat_class=Additive_Cardinal_Sat))
+    return lambda: _indices(
         completion_by_rule_combination(
             instance,
             profile,
@@ -106,19 +110,43 @@ def peer_mes(
     )
 
 
-def peer_phragmen(approvals: NDArray[np.bool_], costs: NDArray[np.float64], budget: float) -> frozenset[int]:
+def prepare_phragmen(
+    approvals: NDArray[np.bool_], costs: NDArray[np.float64], budget: float
+) -> Callable[[], frozenset[int]]:
     instance, projects = _instance(costs, budget)
     profile = ApprovalProfile(
         [ApprovalBallot({projects[p] for p in np.flatnonzero(row)}) for row in approvals], instance=instance
     )
-    return _indices(sequential_phragmen(instance, profile))
+    return lambda: _indices(sequential_phragmen(instance, profile))
 
 
-def peer_knapsack(values: NDArray[np.float64], costs: NDArray[np.float64], budget: float) -> frozenset[int]:
-    """pabutools' exact utilitarian optimum (an ILP through PuLP/CBC), one voter with the values."""
+def prepare_knapsack(
+    values: NDArray[np.float64], costs: NDArray[np.float64], budget: float, *, ilp: bool = False
+) -> Callable[[], frozenset[int]]:
+    """pabutools' exact utilitarian optimum, one voter with the values: its default primal/dual
+    knapsack branch and bound, or (``ilp=True``) its ILP through PuLP/CBC."""
     instance, projects = _instance(costs, budget)
     profile = CardinalProfile(
         [CardinalBallot({projects[p]: int(values[p]) for p in range(len(projects)) if values[p] > 0})],
         instance=instance,
     )
-    return _indices(max_additive_utilitarian_welfare(instance, profile, sat_class=Additive_Cardinal_Sat))
+    algo = MaxAddUtilWelfareAlgo.ILP_SOLVER if ilp else MaxAddUtilWelfareAlgo.PRIMAL_DUAL
+    return lambda: _indices(
+        max_additive_utilitarian_welfare(instance, profile, sat_class=Additive_Cardinal_Sat, inner_algo=algo)
+    )
+
+
+def peer_greedy(*args: Any, **kwargs: Any) -> frozenset[int]:
+    return prepare_greedy(*args, **kwargs)()
+
+
+def peer_mes(*args: Any, **kwargs: Any) -> frozenset[int]:
+    return prepare_mes(*args, **kwargs)()
+
+
+def peer_phragmen(*args: Any, **kwargs: Any) -> frozenset[int]:
+    return prepare_phragmen(*args, **kwargs)()
+
+
+def peer_knapsack(*args: Any, **kwargs: Any) -> frozenset[int]:
+    return prepare_knapsack(*args, **kwargs)()
