@@ -88,6 +88,16 @@ def test_applicant_sees_only_own_applications(client, login):
     assert client.get(f"{API}/applications/{someone_else.pk}").status_code == 404
 
 
+@pytest.mark.parametrize(("username", "prefix"), [("sc_bureau", "51"), ("yongchuan_bureau", "50")])
+def test_a_bureau_sees_its_provinces_applications(client, login, username, prefix):
+    login(username)
+    rows = client.get(f"{API}/applications").json()
+    expected = set(
+        Application.objects.filter(school__county__code__startswith=prefix).values_list("pk", flat=True)
+    )
+    assert expected and {r["id"] for r in rows} == expected
+
+
 def test_apply_validates_budget_cap_and_role(client, login):
     open_call = _call(2027)
     login("teacher")

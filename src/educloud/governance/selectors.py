@@ -58,8 +58,8 @@ def application_list(*, actor: Any, call_id: int | None = None) -> QuerySet[Appl
     if admin_schools:
         visible |= Q(school_id__in=admin_schools)
     provinces = roles.bureau_province_codes(actor)
-    for code in provinces:
-        visible |= Q(school__county_id__startswith=code[:2])
+    if provinces:
+        visible |= Q(school__county__city__province_id__in=provinces)
     if roles.is_expert(actor):
         visible |= Q(reviews__reviewer_id=actor.pk)
     return qs.filter(visible).distinct()

@@ -22,10 +22,15 @@ from educloud.lib.errors import DomainError, PermissionDenied
 from educloud.lib.pages import error_page
 
 
-def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> bool:
+def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> HttpResponse | bool:
+    """Run a service write: True when done (a success message), False when refused for bad input
+    (the message names what to fix, for the form), the error page when refused for the caller's role
+    or scope (403/404: the same answer as the API)."""
     try:
         write()
     except DomainError as exc:
+        if exc.status_code in (403, 404):
+            return error_page(request, exc)
         messages.error(request, exc.message)
         return False
     messages.success(request, ok)
@@ -93,7 +98,7 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
         return error_page(request, exc)
     if request.method == "POST":
         data = request.POST
-        if _attempt(
+        done = _attempt(
             request,
             lambda: services.application_submit(
                 actor=request.user,
@@ -104,7 +109,10 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
                 summary=data.get("summary", ""),
             ),
             "申报已提交",
-        ):
+        )
+        if isinstance(done, HttpResponse):
+            return done
+        if done:
             return redirect("governance:mine")
     return render(
         request,
@@ -128,7 +136,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         return error_page(request, exc)
     if request.method == "POST":
         data = request.POST
-        _attempt(
+        refused = _attempt(
             request,
             lambda: services.report_submit(
                 actor=request.user,
@@ -143,6 +151,8 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
             ),
             "进展报告已提交",
         )
+        if isinstance(refused, HttpResponse):
+            return refused
         return redirect("governance:application", application_id=application.pk)
     run = selectors.adopted_run(call_id=application.call_id)
     outcome = run.outcomes.filter(application=application).first() if run else None
@@ -167,11 +177,13 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 @login_required
 @require_POST
 def assign(request: HttpRequest, call_id: int) -> HttpResponse:
-    _attempt(
+    refused = _attempt(
         request,
         lambda: services.reviewers_assign(actor=request.user, call_id=call_id),
         "已分配评审专家（已回避利益冲突）",
     )
+    if isinstance(refused, HttpResponse):
+        return refused
     return redirect("governance:call", call_id=call_id)
 
 
@@ -179,11 +191,13 @@ def assign(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def select(request: HttpRequest, call_id: int) -> HttpResponse:
     rule = request.POST.get("rule", "")
-    _attempt(
+    refused = _attempt(
         request,
         lambda: services.selection_run(actor=request.user, call_id=call_id, rule=rule),
         "遴选完成，结果已采用",
     )
+    if isinstance(refused, HttpResponse):
+        return refused
     return redirect("governance:call", call_id=call_id)
 
 
@@ -200,7 +214,7 @@ def performance_page(request: HttpRequest, call_id: int) -> HttpResponse:
             application_id = int_param(data, "application", low=1, high=INT64_MAX, label="项目编号") or 0
         except DomainError as exc:
             return error_page(request, exc)
-        _attempt(
+        refused = _attempt(
             request,
             lambda: services.award_grant(
                 actor=request.user,
@@ -210,6 +224,8 @@ def performance_page(request: HttpRequest, call_id: int) -> HttpResponse:
             ),
             "奖项已登记",
         )
+        if isinstance(refused, HttpResponse):
+            return refused
         return redirect("governance:performance", call_id=call.pk)
     rows = selectors.performance(call_id=call.pk)
     awards = {a.application_id: a for a in Award.objects.filter(application__call=call)}
@@ -236,7 +252,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_score(request: HttpRequest, assignment_id: int) -> HttpResponse:
     data = request.POST
-    _attempt(
+    refused = _attempt(
         request,
         lambda: services.review_score(
             actor=request.user,
@@ -246,6 +262,8 @@ def review_score(request: HttpRequest, assignment_id: int) -> HttpResponse:
         ),
         "评分已保存",
     )
+    if isinstance(refused, HttpResponse):
+        return refused
     return redirect("governance:reviews")
 
 
@@ -304,7 +322,7 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("governance:action", action_id=action.pk)
-        _attempt(
+        refused = _attempt(
             request,
             lambda: services.action_update(
                 actor=request.user,
@@ -317,6 +335,8 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             ),
             "进展已更新",
         )
+        if isinstance(refused, HttpResponse):
+            return refused
         return redirect("governance:action", action_id=action.pk)
     return render(
         request,
