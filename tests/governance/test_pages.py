@@ -93,3 +93,79 @@ def test_performance_page_shows_dea_and_awards(client, login):
     login("joint_office")
     page = client.get(f"/governance/fund/{_call(2025).pk}/performance/").content.decode()
     assert "数据包络分析" in page and 'data-testid="performance-row"' in page and "一等奖" in page
+
+
+def test_joint_office_creates_a_call_a_meeting_a_resolution_and_an_action_from_pages(client, login):
+    login("joint_office")
+    html = client.post(
+        "/governance/",
+        {
+            "title": "新批次",
+            "year": "2028",
+            "budget": "100000",
+            "max_request": "200000",
+            "deadline": "2028-03-01",
+        },
+        follow=True,
+    ).content.decode()
+    assert "不能超过资助总额" in html and not FundCall.objects.filter(title="新批次").exists()
+    client.post(
+        "/governance/",
+        {
+            "title": "新批次",
+            "year": "2028",
+            "budget": "1000000",
+            "max_request": "200000",
+            "deadline": "2028-03-01",
+        },
+    )
+    assert FundCall.objects.filter(title="新批次", status="open").exists()
+    last = JointMeeting.objects.order_by("-session").first()
+    other = "500000" if last.host_province_id == "510000" else "510000"
+    form = {
+        "title": "第三次会议",
+        "session": str(last.session + 1),
+        "date": "2027-01-10",
+        "host_province": other,
+        "location": "重庆市荣昌区",
+        "agenda": "学分互认|联合办公室\n教师交流",
+        "attendance_cq": "张某|副主任",
+        "attendance_sc": "李某 副厅长",
+        "minutes": "纪要",
+    }
+    client.post("/governance/meetings/", form)
+    meeting = JointMeeting.objects.get(session=last.session + 1)
+    assert [a.title for a in meeting.agenda.all()] == ["学分互认", "教师交流"]
+    assert {(a.province_id, a.name, a.position) for a in meeting.attendance.all()} == {
+        ("500000", "张某", "副主任"),
+        ("510000", "李某", "副厅长"),
+    }
+    client.post(f"/governance/meetings/{meeting.pk}/", {"kind": "resolution", "text": "推进学分互认"})
+    resolution = meeting.resolutions.get()
+    html = client.post(
+        f"/governance/meetings/{meeting.pk}/",
+        {
+            "kind": "action",
+            "resolution": resolution.pk,
+            "title": "起草办法",
+            "owner_province": "510000",
+            "deadline": "2026-01-01",
+        },
+        follow=True,
+    ).content.decode()
+    assert "早于会议日期" in html
+    client.post(
+        f"/governance/meetings/{meeting.pk}/",
+        {
+            "kind": "action",
+            "resolution": resolution.pk,
+            "title": "起草办法",
+            "owner_province": "510000",
+            "deadline": "2027-06-30",
+        },
+    )
+    assert ActionItem.objects.filter(
+        resolution=resolution, title="起草办法", owner_province_id="510000"
+    ).exists()
+    login("sc_bureau")
+    assert client.post("/governance/meetings/", form).status_code == 403

@@ -605,6 +605,14 @@ def _gov_action_update(prefix: str) -> Calls:
     return calls
 
 
+def _gov_and(*tables: Calls) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        for table in tables:
+            yield from table(role, w)
+
+    return calls
+
+
 def _gov_reads(*templates: str) -> Calls:
     def calls(role: str, w: World) -> Iterator[Call]:
         ids = _gov_ids()
@@ -809,7 +817,9 @@ PAGES: dict[str, Calls] = {
 }
 PAGES.update(
     {
-        "governance/": _page_reads("/governance/"),
+        "governance/": _gov_and(
+            _page_reads("/governance/"), _gov_write({"joint_office"}, "POST", "/governance/", _CALL_BODY)
+        ),
         "governance/fund/<int:call_id>/": _gov_reads(
             "/governance/fund/{reviewing}/", "/governance/fund/{selected}/"
         ),
@@ -834,8 +844,19 @@ PAGES.update(
         "governance/fund/reviews/<int:assignment_id>/": _gov_write(
             set(), "POST", "/governance/fund/reviews/{review}/", {"score": "1"}
         ),
-        "governance/meetings/": _page_reads("/governance/meetings/"),
-        "governance/meetings/<int:meeting_id>/": _gov_reads("/governance/meetings/{meeting}/"),
+        "governance/meetings/": _gov_and(
+            _page_reads("/governance/meetings/"),
+            _gov_write({"joint_office"}, "POST", "/governance/meetings/", _MEETING_BODY),
+        ),
+        "governance/meetings/<int:meeting_id>/": _gov_and(
+            _gov_reads("/governance/meetings/{meeting}/"),
+            _gov_write(
+                {"joint_office"},
+                "POST",
+                "/governance/meetings/{meeting}/",
+                {"kind": "resolution", "text": "篡改"},
+            ),
+        ),
         "governance/actions/": _page_reads("/governance/actions/", "/governance/actions/?overdue=1"),
         "governance/actions/<int:action_id>/": _gov_action_update("/governance/actions/"),
         "governance/resolutions/<int:resolution_id>/": _gov_reads("/governance/resolutions/{resolution}/"),

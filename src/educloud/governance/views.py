@@ -6,6 +6,7 @@ error page with the refusal's status (403/404).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from educloud.governance import roles, selectors, services
 from educloud.governance.models import ActionItem, Application, Award, SelectionRun
 from educloud.lib.bounds import INT64_MAX, int_param
-from educloud.lib.errors import DomainError, PermissionDenied
+from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
 from educloud.lib.pages import error_page
 
 
@@ -37,6 +38,24 @@ def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> HttpRes
     return True
 
 
+def _date(data: Any, name: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(data.get(name, "")).strip())
+    except ValueError:
+        raise InvalidInput(f"{label}应为日期（如 2026-12-31）", field=name) from None
+
+
+def _lines(text: str) -> list[tuple[str, str]]:
+    """Non-empty lines of a textarea as (first, rest) split on “|” (or whitespace when there is none)."""
+    rows = []
+    for line in str(text or "").splitlines():
+        line = line.strip()
+        if line:
+            first, _, rest = line.partition("|") if "|" in line else line.partition(" ")
+            rows.append((first.strip(), rest.strip()))
+    return rows
+
+
 def _who(user: Any) -> dict[str, bool]:
     return {
         "is_office": roles.is_joint_office(user),
@@ -49,6 +68,28 @@ def _who(user: Any) -> dict[str, bool]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     who = _who(request.user)
+    if request.method == "POST":
+        data = request.POST
+
+        def create() -> Any:
+            return services.call_create(
+                actor=request.user,
+                title=data.get("title", ""),
+                year=int_param(data, "year", low=2000, high=2100, label="年度") or 0,
+                budget=data.get("budget"),
+                max_request=data.get("max_request"),
+                deadline=_date(data, "deadline", "截止日期"),
+                description=data.get("description", ""),
+                floor_cq=int_param(data, "floor_cq", low=0, high=10**12, label="重庆最低资助额", default=0)
+                or 0,
+                floor_sc=int_param(data, "floor_sc", low=0, high=10**12, label="四川最低资助额", default=0)
+                or 0,
+            )
+
+        refused = _attempt(request, create, "资助批次已发布")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:index")
     context: dict[str, Any] = {**who, "calls": selectors.call_list()}
     if who["is_office"] or who["is_bureau"]:
         actions = list(selectors.action_list(actor=request.user))
@@ -269,11 +310,43 @@ def review_score(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @login_required
 def meetings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        data = request.POST
+
+        def create() -> Any:
+            attendance = [("500000", n, p) for n, p in _lines(data.get("attendance_cq", ""))]
+            attendance += [("510000", n, p) for n, p in _lines(data.get("attendance_sc", ""))]
+            return services.meeting_create(
+                actor=request.user,
+                title=data.get("title", ""),
+                session=int_param(data, "session", low=1, high=1000, label="届次") or 0,
+                date=_date(data, "date", "会议日期"),
+                host_province=data.get("host_province", ""),
+                location=data.get("location", ""),
+                agenda=_lines(data.get("agenda", "")),
+                attendance=attendance,
+                minutes=data.get("minutes", ""),
+            )
+
+        refused = _attempt(request, create, "会议已登记")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:meetings")
     try:
         items = selectors.meeting_list(actor=request.user)
     except DomainError as exc:
         return error_page(request, exc)
-    return render(request, "governance/meetings.html", {"meetings": items})
+    last = items.order_by("-session").first()
+    return render(
+        request,
+        "governance/meetings.html",
+        {
+            "meetings": items,
+            "is_office": roles.is_joint_office(request.user),
+            "next_session": (last.session + 1) if last else 1,
+            "next_host": ("510000" if last.host_province_id == "500000" else "500000") if last else "500000",
+        },
+    )
 
 
 @login_required
@@ -282,6 +355,26 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
         meeting = selectors.meeting_get(actor=request.user, meeting_id=meeting_id)
     except DomainError as exc:
         return error_page(request, exc)
+    if request.method == "POST":
+        data = request.POST
+
+        def write() -> Any:
+            if data.get("kind") == "resolution":
+                return services.resolution_add(
+                    actor=request.user, meeting_id=meeting.pk, text=data.get("text", "")
+                )
+            return services.action_add(
+                actor=request.user,
+                resolution_id=int_param(data, "resolution", low=1, high=INT64_MAX, label="决议") or 0,
+                title=data.get("title", ""),
+                owner_province=data.get("owner_province", ""),
+                deadline=_date(data, "deadline", "截止日期"),
+            )
+
+        refused = _attempt(request, write, "已登记")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:meeting", meeting_id=meeting.pk)
     visible = set(selectors.action_list(actor=request.user).values_list("pk", flat=True))
     resolutions = [
         (r, [a for a in r.actions.select_related("owner_province").all() if a.pk in visible])
