@@ -193,6 +193,7 @@ def _governance_digest() -> list[Any]:
         g.Resolution.objects.count(),
         list(g.ActionItem.objects.order_by("id").values_list("id", "status", "progress")),
         g.ActionUpdate.objects.count(),
+        list(g.PolicyDocument.objects.order_by("id").values_list("id", "title")),
     ]
 
 
@@ -546,7 +547,14 @@ API: dict[tuple[str, str], Calls] = {
 
 
 def _gov_ids() -> dict[str, Any]:
-    from educloud.governance.models import ActionItem, Application, FundCall, JointMeeting, ReviewAssignment
+    from educloud.governance.models import (
+        ActionItem,
+        Application,
+        FundCall,
+        JointMeeting,
+        PolicyDocument,
+        ReviewAssignment,
+    )
 
     calls = {c.year: c.pk for c in FundCall.objects.filter(is_synthetic=True)}
     jintang_funded = Application.objects.filter(status="funded").exclude(school__code=YONGCHUAN_SCHOOL)
@@ -562,6 +570,7 @@ def _gov_ids() -> dict[str, Any]:
         "funded": jintang_funded.exclude(applicant__username__in=["teacher", "school_admin"])
         .order_by("pk")[0]
         .pk,
+        "policy": PolicyDocument.objects.order_by("pk").values_list("pk", flat=True)[0],
         "actions": {
             p: ActionItem.objects.filter(owner_province_id=p).order_by("pk")[0].pk
             for p in ("500000", "510000")
@@ -632,6 +641,15 @@ _MEETING_BODY = {
     "location": "x",
 }
 _ACTION_BODY = {"title": "篡改", "owner_province": "500000", "deadline": "2030-01-01"}
+# a 四川 policy: only the joint office and 四川's provincial bureau may add it
+_POLICY_BODY = {
+    "title": "篡改",
+    "issuer": "x",
+    "province": "510000",
+    "issued_on": "2026-01-01",
+    "category": "plan",
+    "summary": "x",
+}
 G = "/api/v1/governance"
 API.update(
     {
@@ -860,6 +878,11 @@ PAGES.update(
         "governance/actions/": _page_reads("/governance/actions/", "/governance/actions/?overdue=1"),
         "governance/actions/<int:action_id>/": _gov_action_update("/governance/actions/"),
         "governance/resolutions/<int:resolution_id>/": _gov_reads("/governance/resolutions/{resolution}/"),
+        "governance/policies/": _gov_and(
+            _page_reads("/governance/policies/", "/governance/policies/?q=教师"),
+            _gov_write({"joint_office", "sc_bureau"}, "POST", "/governance/policies/", _POLICY_BODY),
+        ),
+        "governance/policies/<int:policy_id>/": _gov_reads("/governance/policies/{policy}/"),
     }
 )
 

@@ -65,16 +65,80 @@ class GovernanceSeedReport:
     reviews: int
     meetings: int
     actions: int
+    policies: int = 0
 
     def __str__(self) -> str:
         return (
             f"synthetic governance: {self.experts} experts, {self.calls} fund calls, {self.applications} "
             f"applications, {self.reviews} reviews, {self.meetings} joint meetings, "
-            f"{self.actions} action items"
+            f"{self.actions} action items, {self.policies} policy documents"
         )
 
 
+POLICIES = [
+    (
+        "川渝教育协同发展专项基金管理办法（演示）",
+        "川渝教协〔2025〕1号",
+        "川渝教育协同发展联合办公室",
+        None,
+        "2025-12-01",
+        "fund",
+        "规定专项基金的申报条件、专家评审与回避、立项遴选规则、经费使用与绩效评价。",
+    ),
+    (
+        "重庆市中小学教师跨区域交流实施细则（演示）",
+        "渝教〔2025〕12号",
+        "重庆市教育委员会（演示）",
+        "500000",
+        "2025-09-10",
+        "teachers",
+        "支持骨干教师赴四川学校跟岗研修，交流经历计入职称评审。",
+    ),
+    (
+        "四川省教育数字化转型行动方案（演示）",
+        "川教〔2025〕30号",
+        "四川省教育厅（演示）",
+        "510000",
+        "2025-06-18",
+        "digital",
+        "推进智慧教育平台建设与资源互通，开展双师课堂和智能助教试点。",
+    ),
+    (
+        "成渝地区职业教育产教融合协同推进方案（演示）",
+        "川渝教协〔2026〕2号",
+        "川渝教育协同发展联合办公室",
+        None,
+        "2026-03-15",
+        "vocational",
+        "共建产教融合实训基地，推动职业院校与企业联合培养。",
+    ),
+    (
+        "重庆市义务教育优质均衡发展推进计划（演示）",
+        "渝教〔2026〕5号",
+        "重庆市教育委员会（演示）",
+        "500000",
+        "2026-02-20",
+        "equity",
+        "按县域义务教育优质均衡督导评估办法补齐资源配置短板。",
+    ),
+    (
+        "四川省中小学教师信息素养提升工程（演示）",
+        "川教〔2026〕8号",
+        "四川省教育厅（演示）",
+        "510000",
+        "2026-04-02",
+        "teachers",
+        "开展乡村教师信息素养培训，建立川渝联合研修共同体。",
+    ),
+]
+
+
 def _delete() -> None:
+    from educloud.governance.models import PolicyDocument
+
+    synthetic = list(PolicyDocument.objects.filter(is_synthetic=True))
+    services.policies_unindex(synthetic)
+    PolicyDocument.objects.filter(pk__in=[p.pk for p in synthetic]).delete()
     FundCall.objects.filter(is_synthetic=True).delete()
     JointMeeting.objects.filter(is_synthetic=True).delete()
     ExpertProfile.objects.filter(is_synthetic=True).delete()
@@ -320,6 +384,18 @@ def demo_governance_seed(*, seed: int) -> GovernanceSeedReport:
         status="done",
         evidence_url="https://example.org/demo/fund-rules",
     )
+    for title, number, issuer, province, issued, category, summary in POLICIES:
+        services.policy_publish(
+            actor=office,
+            title=title,
+            number=number,
+            issuer=issuer,
+            province=province,
+            issued_on=dt.date.fromisoformat(issued),
+            category=category,
+            summary=summary + "（合成摘要）",
+            is_synthetic=True,
+        )
     del apps_now, upcoming
     return GovernanceSeedReport(
         experts=len(EXPERTS),
@@ -328,4 +404,5 @@ def demo_governance_seed(*, seed: int) -> GovernanceSeedReport:
         reviews=reviews,
         meetings=2,
         actions=ActionItem.objects.filter(resolution__meeting__is_synthetic=True).count(),
+        policies=len(POLICIES),
     )

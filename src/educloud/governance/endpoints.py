@@ -9,13 +9,13 @@ Money is whole yuan.
 
 import datetime as dt
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from educloud.governance import selectors, services
 from educloud.governance.models import ActionItem, Application, SelectionRun
 from educloud.lib.api_errors import LOGIN_ERRORS, with_errors
-from educloud.lib.bounds import Id, Year
+from educloud.lib.bounds import Id, Page, Year
 
 router = Router(tags=["governance"], auth=django_auth)
 
@@ -401,3 +401,49 @@ def trace(request, resolution_id: Id):  # type: ignore[no-untyped-def]
             for a in items
         ],
     }
+
+
+class PolicyIn(Schema):
+    title: str = Field(max_length=200)
+    number: str = Field("", max_length=64, description="文号")
+    issuer: str = Field(max_length=64, description="发文机关")
+    province: str | None = Field(None, description="500000 | 510000 | null（川渝联合，仅联合办公室）")
+    issued_on: dt.date
+    category: str = Field(description="plan|fund|teachers|digital|vocational|equity")
+    summary: str = Field(max_length=20000)
+    url: str = Field("", max_length=300)
+
+
+class PolicyOut(Schema):
+    id: int
+    title: str
+    number: str
+    issuer: str
+    province_id: str | None
+    issued_on: dt.date
+    category: str
+    url: str
+
+
+class PolicyPage(Schema):
+    count: int
+    items: list[PolicyOut]
+
+
+@router.get("/policies", response=E(PolicyPage), auth=None, summary="政策库检索（公开；q 为空时按日期）")
+def policies(request, q: str = Query("", max_length=100), province: str = "", page: Page = 1):  # type: ignore[no-untyped-def]
+    if province not in ("", "500000", "510000", "joint"):
+        from educloud.lib.errors import InvalidInput
+
+        raise InvalidInput("province 应为 500000、510000 或 joint", field="province")
+    hits, count = selectors.policy_search(actor=request.user, query=q, province=province, page=page)
+    return {"count": count, "items": [h.policy for h in hits]}
+
+
+@router.post(
+    "/policies",
+    response=E({201: PolicyOut}, LOGIN_ERRORS),
+    summary="收录政策（联合办公室、本省级教育行政部门）",
+)
+def policy_publish(request, payload: PolicyIn):  # type: ignore[no-untyped-def]
+    return Status(201, services.policy_publish(actor=request.user, **payload.dict()))

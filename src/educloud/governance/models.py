@@ -359,3 +359,39 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target}"
+
+
+class PolicyDocument(models.Model):
+    """A policy of either government (or a joint one) in the searchable policy library.
+
+    The row is the source of truth; ``services`` copies it into the search index
+    (``search.api``, source ``governance.policy``, visible to everyone: policies are public).
+    """
+
+    class Category(models.TextChoices):
+        PLAN = "plan", "规划计划"
+        FUND = "fund", "经费资助"
+        TEACHERS = "teachers", "教师队伍"
+        DIGITAL = "digital", "教育数字化"
+        VOCATIONAL = "vocational", "职业教育"
+        EQUITY = "equity", "均衡发展"
+
+    title = models.CharField(max_length=200)
+    number = models.CharField(max_length=64, blank=True, help_text="文号")
+    issuer = models.CharField(max_length=64, help_text="发文机关")
+    # null: issued jointly by both governments
+    province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issued_on = models.DateField()
+    category = models.CharField(max_length=12, choices=Category.choices)
+    summary = models.TextField()
+    url = models.URLField(blank=True, max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

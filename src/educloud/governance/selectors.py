@@ -29,11 +29,13 @@ from educloud.governance.models import (
     Application,
     FundCall,
     JointMeeting,
+    PolicyDocument,
     Resolution,
     ReviewAssignment,
     SelectionRun,
 )
 from educloud.lib.errors import NotFound, PermissionDenied
+from educloud.search import api as search_api
 
 
 def call_list() -> QuerySet[FundCall]:
@@ -212,3 +214,57 @@ def resolution_trace(*, actor: Any, resolution_id: int) -> tuple[Resolution, lis
         .prefetch_related("updates__author", "updates__evidence_resource")
     )
     return resolution, actions
+
+
+# ------------------------------------------------------------------------------------ policy library
+
+
+@dataclass(frozen=True)
+class PolicyHit:
+    policy: PolicyDocument
+    highlight_title: str  # HTML from search (escaped, matches in <mark>), or the plain title
+
+
+def policy_search(
+    *, actor: Any, query: str = "", province: str = "", page: int = 1
+) -> tuple[list[PolicyHit], int]:
+    """Policies matching ``query`` through the search app (ranked), else the newest first; 20 a page.
+    ``province``: ``500000``, ``510000`` or ``joint`` (issued by both)."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    filters = {"province_code": province} if province else {}
+    if query.strip():
+        result = search_api.search(
+            query=query,
+            source="governance.policy",
+            visibility_keys=search_api.visibility_keys_for(actor),
+            filters=filters,
+            page=page,
+            page_size=20,
+        )
+        rows = PolicyDocument.objects.select_related("province").in_bulk(
+            [int(h.object_id) for h in result.items]
+        )
+        hits = [
+            PolicyHit(rows[int(h.object_id)], h.highlight_title)
+            for h in result.items
+            if int(h.object_id) in rows
+        ]
+        return hits, result.count
+    qs = PolicyDocument.objects.select_related("province")
+    if province == "joint":
+        qs = qs.filter(province__isnull=True)
+    elif province:
+        qs = qs.filter(province_id=province)
+    if page < 1:
+        raise NotFound("页码应从 1 开始")
+    items = list(qs[(page - 1) * 20 : page * 20])
+    return [PolicyHit(p, mark_safe(escape(p.title))) for p in items], qs.count()  # noqa: S308 — escaped
+
+
+def policy_get(*, policy_id: int) -> PolicyDocument:
+    policy = PolicyDocument.objects.select_related("province").filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound("没有这份政策文件")
+    return policy

@@ -31,6 +31,7 @@ from educloud.governance.models import (
     ExpertProfile,
     FundCall,
     JointMeeting,
+    PolicyDocument,
     ProjectReport,
     Resolution,
     ReviewAssignment,
@@ -41,6 +42,7 @@ from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
 from educloud.library.api import resource_get
 from educloud.regions.api import Province
 from educloud.schools.api import School
+from educloud.search import api as search_api
 
 CQ, SC = "500000", "510000"
 PROVINCE_NAMES = {CQ: "重庆", SC: "四川"}
@@ -665,3 +667,68 @@ def action_update(
 
 def school_of(school_id: int) -> School:
     return School.objects.select_related("county").get(pk=school_id)
+
+
+# ------------------------------------------------------------------------------------ policy library
+
+POLICY_SOURCE = "governance.policy"
+
+
+def policy_search_document(policy: PolicyDocument) -> dict[str, Any]:
+    return {
+        "object_id": str(policy.pk),
+        "title": policy.title,
+        "body": f"{policy.number} {policy.issuer} {policy.summary}",
+        "tags": [policy.get_category_display(), policy.issuer],
+        "facets": {"province_code": policy.province_id or "joint", "type": policy.category},
+        "visibility_keys": ["public"],
+        "url": f"/governance/policies/{policy.pk}/",
+    }
+
+
+@transaction.atomic
+def policy_publish(
+    *,
+    actor: Any,
+    title: str,
+    issuer: str,
+    issued_on: dt.date,
+    category: str,
+    summary: str,
+    province: str | None = None,
+    number: str = "",
+    url: str = "",
+    is_synthetic: bool = False,
+) -> PolicyDocument:
+    """Add a policy to the library (the joint office: any; a provincial bureau: its own government's)."""
+    if province in ("", "joint"):
+        province = None
+    if province is not None:
+        _province(province, field="province")
+    if not (roles.is_joint_office(actor) or (province and roles.is_province_bureau(actor, province))):
+        raise PermissionDenied("只有联合办公室或本省（市）教育行政部门可以发布本地政策")
+    if category not in PolicyDocument.Category.values:
+        raise InvalidInput(f"政策类别“{category}”不存在", field="category")
+    link = str(url or "").strip()
+    if link and (not link.startswith(("https://", "http://")) or len(link) > 300):
+        raise InvalidInput("原文链接应以 http:// 或 https:// 开头，且不超过 300 个字符", field="url")
+    policy = PolicyDocument.objects.create(
+        title=_text(title, field="title", label="政策名称", max_length=200),
+        number=_text(number, field="number", label="文号", max_length=64, required=False),
+        issuer=_text(issuer, field="issuer", label="发文机关", max_length=64),
+        province_id=province,
+        issued_on=issued_on,
+        category=category,
+        summary=_text(summary, field="summary", label="内容摘要", max_length=20000),
+        url=link,
+        created_by=actor,
+        is_synthetic=is_synthetic,
+    )
+    search_api.document_upsert(source=POLICY_SOURCE, **policy_search_document(policy))
+    _audit(actor, "policy_publish", policy)
+    return policy
+
+
+def policies_unindex(policies: list[PolicyDocument]) -> None:
+    for policy in policies:
+        search_api.document_delete(source=POLICY_SOURCE, object_id=str(policy.pk))

@@ -22,4 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("actions/", views.actions, name="actions"),
     path("actions/<int:action_id>/", views.action_detail, name="action"),
     path("resolutions/<int:resolution_id>/", views.trace, name="trace"),
+    path("policies/", views.policies, name="policies"),
+    path("policies/<int:policy_id>/", views.policy_detail, name="policy"),
 ]

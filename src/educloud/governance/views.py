@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from educloud.governance import roles, selectors, services
-from educloud.governance.models import ActionItem, Application, Award, SelectionRun
+from educloud.governance.models import ActionItem, Application, Award, PolicyDocument, SelectionRun
 from educloud.lib.bounds import INT64_MAX, int_param
 from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
 from educloud.lib.pages import error_page
@@ -455,3 +455,63 @@ def trace(request: HttpRequest, resolution_id: int) -> HttpResponse:
         "governance/trace.html",
         {"resolution": resolution, "items": [(a, selectors.is_overdue(a)) for a in items]},
     )
+
+
+def policies(request: HttpRequest) -> HttpResponse:
+    """The policy library of both governments: public search; the joint office and provincial
+    bureaus add documents."""
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        data = request.POST
+
+        def publish() -> Any:
+            return services.policy_publish(
+                actor=request.user,
+                title=data.get("title", ""),
+                number=data.get("number", ""),
+                issuer=data.get("issuer", ""),
+                province=data.get("province", ""),
+                issued_on=_date(data, "issued_on", "发文日期"),
+                category=data.get("category", ""),
+                summary=data.get("summary", ""),
+                url=data.get("url", ""),
+            )
+
+        refused = _attempt(request, publish, "政策已收录")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:policies")
+    query = request.GET.get("q", "")[:100]
+    province = request.GET.get("province", "")
+    if province not in ("", "500000", "510000", "joint"):
+        province = ""
+    try:
+        page = int_param(request.GET, "page", low=1, high=10_000, label="页码", default=1) or 1
+        hits, count = selectors.policy_search(actor=request.user, query=query, province=province, page=page)
+    except DomainError as exc:
+        return error_page(request, exc)
+    can_publish = roles.is_joint_office(request.user) or bool(
+        {c for c in ("500000", "510000") if roles.is_province_bureau(request.user, c)}
+    )
+    return render(
+        request,
+        "governance/policies.html",
+        {
+            "hits": hits,
+            "count": count,
+            "query": query,
+            "province": province,
+            "page": page,
+            "can_publish": can_publish,
+            "categories": PolicyDocument.Category.choices,
+        },
+    )
+
+
+def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
+    try:
+        policy = selectors.policy_get(policy_id=policy_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    return render(request, "governance/policy.html", {"policy": policy})
