@@ -695,6 +695,10 @@ API.update(
         ("GET", f"{G}/resolutions/{{resolution_id}}/trace"): _gov_reads(
             f"{G}/resolutions/{{resolution}}/trace"
         ),
+        ("GET", f"{G}/policies"): _gov_reads(f"{G}/policies", f"{G}/policies?q=教师&province=510000"),
+        ("POST", f"{G}/policies"): _gov_write(
+            {"joint_office", "sc_bureau"}, "POST", f"{G}/policies", _POLICY_BODY
+        ),
     }
 )
 
