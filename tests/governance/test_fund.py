@@ -254,3 +254,22 @@ def test_cli_select_prints_the_decision_for_every_application():
         call_command(
             "fund", "select", "--call", str(_call(2027).pk), "--rule", "knapsack", stdout=io.StringIO()
         )
+
+
+def test_assignment_refuses_when_conflicts_leave_too_few_reviewers(client, login):
+    from educloud.governance.models import ExpertProfile
+
+    call = _call(2027)
+    login("teacher")
+    _json(
+        client,
+        "post",
+        f"{API}/calls/{call.pk}/applications",
+        {"title": "永川的新项目", "category": "smart", "budget_requested": 50_000},
+    )
+    # Every expert now works in 永川区: nobody may review a 永川 school's application.
+    ExpertProfile.objects.update(county_id="500118", school=None)
+    login("joint_office")
+    status, body = _json(client, "post", f"{API}/calls/{call.pk}/assign", {})
+    assert status == 400 and body["field"] == "reviewers_per_application" and "永川的新项目" in body["detail"]
+    assert not ReviewAssignment.objects.filter(application__call=call).exists()

@@ -225,14 +225,16 @@ def reviewers_assign(*, actor: Any, call_id: int) -> int:
         if not pool:
             raise InvalidInput("还没有评审专家账号", field="call_id")
         conflicts = np.array([[conflict_reason(e, a) is not None for a in apps] for e in pool], dtype=bool)
-        try:
-            plan = budgeting.assign_reviewers(conflicts, min(call.reviewers_per_application, len(pool)))
-        except ValueError as exc:
-            index = int(str(exc).split(":")[0].split()[-1])
+        needed = min(call.reviewers_per_application, len(pool))
+        eligible = (~conflicts).sum(axis=0)
+        short = [k for k in range(len(apps)) if eligible[k] < needed]
+        if short:
             raise InvalidInput(
-                f"项目“{apps[index].title}”无回避冲突的评审专家不足 {call.reviewers_per_application} 人",
+                f"项目“{apps[short[0]].title}”无利益冲突的评审专家只有 {int(eligible[short[0]])} 人，"
+                f"少于每项所需的 {needed} 人：请增加专家或减少每项专家人数",
                 field="reviewers_per_application",
-            ) from None
+            )
+        plan = budgeting.assign_reviewers(conflicts, needed)
         rows = [
             ReviewAssignment(application=a, reviewer=pool[r])
             for a, chosen in zip(apps, plan, strict=True)
