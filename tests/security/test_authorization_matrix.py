@@ -194,6 +194,9 @@ def _governance_digest() -> list[Any]:
         list(g.ActionItem.objects.order_by("id").values_list("id", "status", "progress")),
         g.ActionUpdate.objects.count(),
         list(g.PolicyDocument.objects.order_by("id").values_list("id", "title")),
+        list(g.ResearchProject.objects.order_by("id").values_list("id", "title")),
+        list(g.ResearchOutput.objects.order_by("id").values_list("id", "title")),
+        list(g.AllianceEvent.objects.order_by("id").values_list("id", "title")),
     ]
 
 
@@ -553,6 +556,7 @@ def _gov_ids() -> dict[str, Any]:
         FundCall,
         JointMeeting,
         PolicyDocument,
+        ResearchProject,
         ReviewAssignment,
     )
 
@@ -570,6 +574,7 @@ def _gov_ids() -> dict[str, Any]:
         "funded": jintang_funded.exclude(applicant__username__in=["teacher", "school_admin"])
         .order_by("pk")[0]
         .pk,
+        "project": ResearchProject.objects.order_by("pk").values_list("pk", flat=True)[0],
         "policy": PolicyDocument.objects.order_by("pk").values_list("pk", flat=True)[0],
         "actions": {
             p: ActionItem.objects.filter(owner_province_id=p).order_by("pk")[0].pk
@@ -650,6 +655,15 @@ _POLICY_BODY = {
     "category": "plan",
     "summary": "x",
 }
+_PROJECT_BODY = {
+    "title": "篡改",
+    "lead_institution": "x",
+    "lead_province": "500000",
+    "partner_institution": "y",
+    "partner_province": "510000",
+    "theme": "x",
+    "start": "2026-01-01",
+}
 G = "/api/v1/governance"
 API.update(
     {
@@ -698,6 +712,32 @@ API.update(
         ("GET", f"{G}/policies"): _gov_reads(f"{G}/policies", f"{G}/policies?q=教师&province=510000"),
         ("POST", f"{G}/policies"): _gov_write(
             {"joint_office", "sc_bureau"}, "POST", f"{G}/policies", _POLICY_BODY
+        ),
+        ("GET", f"{G}/alliance/projects"): _gov_reads(f"{G}/alliance/projects"),
+        ("POST", f"{G}/alliance/projects"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/alliance/projects", _PROJECT_BODY
+        ),
+        ("GET", f"{G}/alliance/projects/{{project_id}}/outputs"): _gov_reads(
+            f"{G}/alliance/projects/{{project}}/outputs"
+        ),
+        ("POST", f"{G}/alliance/projects/{{project_id}}/outputs"): _gov_write(
+            {"joint_office", "cq_bureau", "sc_bureau"},
+            "POST",
+            f"{G}/alliance/projects/{{project}}/outputs",
+            {"title": "篡改", "kind": "report", "year": 2026},
+        ),
+        ("GET", f"{G}/alliance/events"): _gov_reads(f"{G}/alliance/events"),
+        ("POST", f"{G}/alliance/events"): _gov_write(
+            {"joint_office"},
+            "POST",
+            f"{G}/alliance/events",
+            {
+                "title": "篡改",
+                "kind": "forum",
+                "date": "2027-01-01",
+                "host_province": "500000",
+                "location": "x",
+            },
         ),
     }
 )
@@ -887,6 +927,19 @@ PAGES.update(
             _gov_write({"joint_office", "sc_bureau"}, "POST", "/governance/policies/", _POLICY_BODY),
         ),
         "governance/policies/<int:policy_id>/": _gov_reads("/governance/policies/{policy}/"),
+        "governance/alliance/": _gov_and(
+            _page_reads("/governance/alliance/"),
+            _gov_write({"joint_office"}, "POST", "/governance/alliance/", _PROJECT_BODY),
+        ),
+        "governance/alliance/<int:project_id>/": _gov_and(
+            _gov_reads("/governance/alliance/{project}/"),
+            _gov_write(
+                {"joint_office", "cq_bureau", "sc_bureau"},
+                "POST",
+                "/governance/alliance/{project}/",
+                {"title": "篡改", "kind": "report", "year": "2026"},
+            ),
+        ),
     }
 )
 

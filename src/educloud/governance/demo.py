@@ -134,7 +134,10 @@ POLICIES = [
 
 
 def _delete() -> None:
-    from educloud.governance.models import PolicyDocument
+    from educloud.governance.models import AllianceEvent, PolicyDocument, ResearchProject
+
+    AllianceEvent.objects.filter(is_synthetic=True).delete()
+    ResearchProject.objects.filter(is_synthetic=True).delete()
 
     synthetic = list(PolicyDocument.objects.filter(is_synthetic=True))
     services.policies_unindex(synthetic)
@@ -396,6 +399,55 @@ def demo_governance_seed(*, seed: int) -> GovernanceSeedReport:
             summary=summary + "（合成摘要）",
             is_synthetic=True,
         )
+    p1 = services.research_project_create(
+        actor=office,
+        title="双城经济圈县域教育数字化转型路径研究（演示）",
+        lead_institution="西南大学（演示）",
+        lead_province="500000",
+        partner_institution="四川师范大学（演示）",
+        partner_province="510000",
+        theme="教育数字化",
+        start=dt.date(2025, 9, 1),
+        summary="比较两地县域智慧教育平台应用（合成数据）。",
+        is_synthetic=True,
+    )
+    p2 = services.research_project_create(
+        actor=office,
+        title="川渝职业教育产教融合评价指标研究（演示）",
+        lead_institution="四川省教科院（演示）",
+        lead_province="510000",
+        partner_institution="重庆市教科院（演示）",
+        partner_province="500000",
+        theme="产教融合",
+        start=dt.date(2026, 3, 1),
+        is_synthetic=True,
+    )
+    services.alliance_event_create(
+        actor=office,
+        title="成渝教育研究联盟年度论坛（演示）",
+        kind="forum",
+        date=dt.date(2025, 12, 10),
+        host_province="510000",
+        location="成都市",
+        project_id=p1.pk,
+        is_synthetic=True,
+    )
+    services.alliance_event_create(
+        actor=office,
+        title="产教融合评价研讨会（演示）",
+        kind="seminar",
+        date=dt.date(2026, 5, 20),
+        host_province="500000",
+        location="重庆市永川区",
+        project_id=p2.pk,
+        is_synthetic=True,
+    )
+    services.research_output_add(
+        actor=office, project_id=p1.pk, title="县域智慧教育应用现状调查报告（演示）", kind="report", year=2026
+    )
+    services.research_output_add(
+        actor=office, project_id=p1.pk, title="双师课堂教学设计案例集（演示）", kind="course", year=2026
+    )
     del apps_now, upcoming
     return GovernanceSeedReport(
         experts=len(EXPERTS),

@@ -447,3 +447,111 @@ def policies(request, q: str = Query("", max_length=100), province: str = "", pa
 )
 def policy_publish(request, payload: PolicyIn):  # type: ignore[no-untyped-def]
     return Status(201, services.policy_publish(actor=request.user, **payload.dict()))
+
+
+class ProjectIn(Schema):
+    title: str = Field(max_length=200)
+    lead_institution: str = Field(max_length=64)
+    lead_province: str = Field(description="500000 | 510000")
+    partner_institution: str = Field(max_length=64)
+    partner_province: str = Field(description="the other one")
+    theme: str = Field(max_length=64)
+    start: dt.date
+    end: dt.date | None = None
+    summary: str = Field("", max_length=4000)
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    lead_institution: str
+    lead_province_id: str
+    partner_institution: str
+    partner_province_id: str
+    theme: str
+    start: dt.date
+    status: str
+
+
+class EventIn(Schema):
+    title: str = Field(max_length=200)
+    kind: str = Field(description="forum|seminar|workshop")
+    date: dt.date
+    host_province: str
+    location: str = Field(max_length=64)
+    description: str = Field("", max_length=4000)
+    project_id: Id | None = None
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    kind: str
+    date: dt.date
+    host_province_id: str
+    project_id: int | None
+
+
+class OutputIn(Schema):
+    title: str = Field(max_length=200)
+    kind: str = Field(description="paper|report|course|resource|policy")
+    year: Year
+    url: str = Field("", max_length=300)
+    resource_id: Id | None = None
+
+
+class OutputOut(Schema):
+    id: int
+    project_id: int
+    title: str
+    kind: str
+    year: int
+    url: str
+    resource_id: int | None
+
+
+@router.get("/alliance/projects", response=E(list[ProjectOut]), auth=None, summary="研究联盟联合项目（公开）")
+def research_projects(request):  # type: ignore[no-untyped-def]
+    return list(selectors.research_project_list())
+
+
+@router.post(
+    "/alliance/projects",
+    response=E({201: ProjectOut}, LOGIN_ERRORS),
+    summary="登记联合研究项目（联合办公室）",
+)
+def research_project_create(request, payload: ProjectIn):  # type: ignore[no-untyped-def]
+    return Status(201, services.research_project_create(actor=request.user, **payload.dict()))
+
+
+@router.get(
+    "/alliance/projects/{project_id}/outputs",
+    response=E(list[OutputOut]),
+    auth=None,
+    summary="项目成果（公开）",
+)
+def research_outputs(request, project_id: Id):  # type: ignore[no-untyped-def]
+    return list(selectors.research_project_get(project_id=project_id).outputs.all())
+
+
+@router.post(
+    "/alliance/projects/{project_id}/outputs",
+    response=E({201: OutputOut}, LOGIN_ERRORS),
+    summary="登记项目成果（联合办公室、项目所在省级教育行政部门）",
+)
+def research_output_add(request, project_id: Id, payload: OutputIn):  # type: ignore[no-untyped-def]
+    return Status(
+        201, services.research_output_add(actor=request.user, project_id=project_id, **payload.dict())
+    )
+
+
+@router.get("/alliance/events", response=E(list[EventOut]), auth=None, summary="联盟论坛与活动（公开）")
+def alliance_events(request):  # type: ignore[no-untyped-def]
+    return list(selectors.alliance_event_list())
+
+
+@router.post(
+    "/alliance/events", response=E({201: EventOut}, LOGIN_ERRORS), summary="登记论坛或活动（联合办公室）"
+)
+def alliance_event_create(request, payload: EventIn):  # type: ignore[no-untyped-def]
+    return Status(201, services.alliance_event_create(actor=request.user, **payload.dict()))

@@ -395,3 +395,89 @@ class PolicyDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# ------------------------------------------------------------------------ research alliance (§3.3.2)
+
+
+class ResearchProject(models.Model):
+    """A joint research project of the alliance: always one 重庆 and one 四川 partner."""
+
+    class Status(models.TextChoices):
+        ONGOING = "ongoing", "在研"
+        DONE = "done", "已结题"
+
+    title = models.CharField(max_length=200)
+    lead_institution = models.CharField(max_length=64)
+    lead_province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    partner_institution = models.CharField(max_length=64)
+    partner_province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    theme = models.CharField(max_length=64)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ONGOING)
+    summary = models.TextField(blank=True)
+    is_synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-start", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="research_across_both", condition=~Q(lead_province=F("partner_province"))
+            ),
+            models.CheckConstraint(
+                name="research_end_after_start", condition=Q(end__isnull=True) | Q(end__gte=F("start"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AllianceEvent(models.Model):
+    class Kind(models.TextChoices):
+        FORUM = "forum", "论坛"
+        SEMINAR = "seminar", "研讨会"
+        WORKSHOP = "workshop", "工作坊"
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    date = models.DateField()
+    host_province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    location = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    project = models.ForeignKey(
+        ResearchProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    is_synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResearchOutput(models.Model):
+    class Kind(models.TextChoices):
+        PAPER = "paper", "论文"
+        REPORT = "report", "研究报告"
+        COURSE = "course", "课程"
+        RESOURCE = "resource", "教学资源"
+        POLICY = "policy", "政策建议"
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="outputs")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    url = models.URLField(blank=True, max_length=300)
+    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

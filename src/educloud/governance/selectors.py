@@ -26,10 +26,12 @@ from educloud.algos.dea import dea
 from educloud.governance import roles
 from educloud.governance.models import (
     ActionItem,
+    AllianceEvent,
     Application,
     FundCall,
     JointMeeting,
     PolicyDocument,
+    ResearchProject,
     Resolution,
     ReviewAssignment,
     SelectionRun,
@@ -268,3 +270,27 @@ def policy_get(*, policy_id: int) -> PolicyDocument:
     if policy is None:
         raise NotFound("没有这份政策文件")
     return policy
+
+
+# ------------------------------------------------------------------------ research alliance (public)
+
+
+def research_project_list() -> QuerySet[ResearchProject]:
+    return ResearchProject.objects.select_related("lead_province", "partner_province").annotate(
+        n_outputs=Count("outputs", distinct=True), n_events=Count("events", distinct=True)
+    )
+
+
+def research_project_get(*, project_id: int) -> ResearchProject:
+    project = (
+        ResearchProject.objects.select_related("lead_province", "partner_province")
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound("没有这个研究项目")
+    return project
+
+
+def alliance_event_list() -> QuerySet[AllianceEvent]:
+    return AllianceEvent.objects.select_related("host_province", "project")

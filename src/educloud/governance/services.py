@@ -23,6 +23,7 @@ from educloud.governance.models import (
     ActionItem,
     ActionUpdate,
     AgendaItem,
+    AllianceEvent,
     Application,
     Attendance,
     AuditEntry,
@@ -33,6 +34,8 @@ from educloud.governance.models import (
     JointMeeting,
     PolicyDocument,
     ProjectReport,
+    ResearchOutput,
+    ResearchProject,
     Resolution,
     ReviewAssignment,
     SelectionOutcome,
@@ -734,3 +737,128 @@ def policy_publish(
 def policies_unindex(policies: list[PolicyDocument]) -> None:
     for policy in policies:
         search_api.document_delete(source=POLICY_SOURCE, object_id=str(policy.pk))
+
+
+# ------------------------------------------------------------------------ research alliance (§3.3.2)
+
+
+@transaction.atomic
+def research_project_create(
+    *,
+    actor: Any,
+    title: str,
+    lead_institution: str,
+    lead_province: str,
+    partner_institution: str,
+    partner_province: str,
+    theme: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    summary: str = "",
+    is_synthetic: bool = False,
+) -> ResearchProject:
+    """A joint project of the alliance (the joint office registers it): one partner from each side."""
+    _require_joint_office(actor)
+    lead = _province(lead_province, field="lead_province")
+    partner = _province(partner_province, field="partner_province")
+    if lead.pk == partner.pk:
+        raise InvalidInput(
+            "联合研究项目须由川渝两地单位共同承担：合作方应来自另一方", field="partner_province"
+        )
+    if end is not None and end < start:
+        raise InvalidInput(f"结束日期 {end} 早于开始日期 {start}", field="end")
+    project = ResearchProject.objects.create(
+        title=_text(title, field="title", label="项目名称", max_length=200),
+        lead_institution=_text(lead_institution, field="lead_institution", label="牵头单位", max_length=64),
+        lead_province=lead,
+        partner_institution=_text(
+            partner_institution, field="partner_institution", label="合作单位", max_length=64
+        ),
+        partner_province=partner,
+        theme=_text(theme, field="theme", label="研究方向", max_length=64),
+        start=start,
+        end=end,
+        summary=_text(summary, field="summary", label="简介", max_length=4000, required=False),
+        is_synthetic=is_synthetic,
+    )
+    _audit(actor, "research_project_create", project)
+    return project
+
+
+@transaction.atomic
+def alliance_event_create(
+    *,
+    actor: Any,
+    title: str,
+    kind: str,
+    date: dt.date,
+    host_province: str,
+    location: str,
+    description: str = "",
+    project_id: int | None = None,
+    is_synthetic: bool = False,
+) -> AllianceEvent:
+    _require_joint_office(actor)
+    if kind not in AllianceEvent.Kind.values:
+        raise InvalidInput(f"活动类型“{kind}”不存在", field="kind")
+    project = None
+    if project_id is not None:
+        project = ResearchProject.objects.filter(pk=project_id).first()
+        if project is None:
+            raise InvalidInput("关联的研究项目不存在", field="project_id")
+    event = AllianceEvent.objects.create(
+        title=_text(title, field="title", label="活动名称", max_length=200),
+        kind=kind,
+        date=date,
+        host_province=_province(host_province, field="host_province"),
+        location=_text(location, field="location", label="地点", max_length=64),
+        description=_text(description, field="description", label="简介", max_length=4000, required=False),
+        project=project,
+        is_synthetic=is_synthetic,
+    )
+    _audit(actor, "alliance_event_create", event)
+    return event
+
+
+@transaction.atomic
+def research_output_add(
+    *,
+    actor: Any,
+    project_id: int,
+    title: str,
+    kind: str,
+    year: int,
+    url: str = "",
+    resource_id: int | None = None,
+) -> ResearchOutput:
+    """An output of a project (the joint office, or a provincial bureau of either partner's side)."""
+    project = ResearchProject.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("没有这个研究项目")
+    sides = {project.lead_province_id, project.partner_province_id}
+    if not (roles.is_joint_office(actor) or any(roles.is_province_bureau(actor, p) for p in sides)):
+        raise PermissionDenied("只有联合办公室或项目所在省（市）教育行政部门可以登记成果")
+    if kind not in ResearchOutput.Kind.values:
+        raise InvalidInput(f"成果类型“{kind}”不存在", field="kind")
+    if not project.start.year <= int(year) <= project.start.year + 20:
+        raise InvalidInput(f"成果年份应不早于项目开始年份 {project.start.year}", field="year")
+    link = str(url or "").strip()
+    if link and (not link.startswith(("https://", "http://")) or len(link) > 300):
+        raise InvalidInput("链接应以 http:// 或 https:// 开头，且不超过 300 个字符", field="url")
+    resource = None
+    if resource_id:
+        try:
+            resource = resource_get(actor=actor, resource_id=int(resource_id))
+        except NotFound:
+            raise InvalidInput("资源库资源不存在或无权查看", field="resource_id") from None
+    output = ResearchOutput.objects.create(
+        project=project,
+        title=_text(title, field="title", label="成果名称", max_length=200),
+        kind=kind,
+        year=int(year),
+        url=link,
+        resource=resource,
+        added_by=actor,
+    )
+    _audit(actor, "research_output_add", output)
+    return output

@@ -23,5 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("actions/<int:action_id>/", views.action_detail, name="action"),
     path("resolutions/<int:resolution_id>/", views.trace, name="trace"),
     path("policies/", views.policies, name="policies"),
+    path("alliance/", views.alliance, name="alliance"),
+    path("alliance/<int:project_id>/", views.research_project, name="research_project"),
     path("policies/<int:policy_id>/", views.policy_detail, name="policy"),
 ]

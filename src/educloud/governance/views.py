@@ -17,7 +17,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from educloud.governance import roles, selectors, services
-from educloud.governance.models import ActionItem, Application, Award, PolicyDocument, SelectionRun
+from educloud.governance.models import (
+    ActionItem,
+    AllianceEvent,
+    Application,
+    Award,
+    PolicyDocument,
+    ResearchOutput,
+    SelectionRun,
+)
 from educloud.lib.bounds import INT64_MAX, int_param
 from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
 from educloud.lib.pages import error_page
@@ -515,3 +523,89 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
     except DomainError as exc:
         return error_page(request, exc)
     return render(request, "governance/policy.html", {"policy": policy})
+
+
+def alliance(request: HttpRequest) -> HttpResponse:
+    """The research alliance (public): joint projects, forums and events; the joint office adds them."""
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        data = request.POST
+
+        def write() -> Any:
+            if data.get("kind_of") == "event":
+                return services.alliance_event_create(
+                    actor=request.user,
+                    title=data.get("title", ""),
+                    kind=data.get("kind", ""),
+                    date=_date(data, "date", "日期"),
+                    host_province=data.get("host_province", ""),
+                    location=data.get("location", ""),
+                    description=data.get("description", ""),
+                )
+            return services.research_project_create(
+                actor=request.user,
+                title=data.get("title", ""),
+                lead_institution=data.get("lead_institution", ""),
+                lead_province=data.get("lead_province", ""),
+                partner_institution=data.get("partner_institution", ""),
+                partner_province=data.get("partner_province", ""),
+                theme=data.get("theme", ""),
+                start=_date(data, "start", "开始日期"),
+                summary=data.get("summary", ""),
+            )
+
+        refused = _attempt(request, write, "已登记")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:alliance")
+    return render(
+        request,
+        "governance/alliance.html",
+        {
+            "projects": selectors.research_project_list(),
+            "events": selectors.alliance_event_list(),
+            "is_office": roles.is_joint_office(request.user),
+            "event_kinds": AllianceEvent.Kind.choices,
+        },
+    )
+
+
+def research_project(request: HttpRequest, project_id: int) -> HttpResponse:
+    try:
+        project = selectors.research_project_get(project_id=project_id)
+    except DomainError as exc:
+        return error_page(request, exc)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?next={request.path}")
+        data = request.POST
+
+        def add() -> Any:
+            return services.research_output_add(
+                actor=request.user,
+                project_id=project.pk,
+                title=data.get("title", ""),
+                kind=data.get("kind", ""),
+                year=int_param(data, "year", low=1900, high=2100, label="年份") or 0,
+                url=data.get("url", ""),
+                resource_id=int_param(data, "resource_id", low=1, high=INT64_MAX, label="资源编号"),
+            )
+
+        refused = _attempt(request, add, "成果已登记")
+        if isinstance(refused, HttpResponse):
+            return refused
+        return redirect("governance:research_project", project_id=project.pk)
+    user = request.user
+    sides = {project.lead_province_id, project.partner_province_id}
+    return render(
+        request,
+        "governance/research_project.html",
+        {
+            "project": project,
+            "outputs": project.outputs.select_related("resource"),
+            "events": project.events.select_related("host_province"),
+            "can_add": roles.is_joint_office(user) or any(roles.is_province_bureau(user, p) for p in sides),
+            "output_kinds": ResearchOutput.Kind.choices,
+        },
+    )
