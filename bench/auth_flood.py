@@ -44,17 +44,8 @@ from _serving import educloud_command, free_port, wait_until_serving
 Prepared = list[tuple[urllib.request.OpenerDirector, urllib.request.Request]]
 
 DEMO_USERS = [
-    "joint_office",
-    "cq_bureau",
-    "sc_bureau",
-    "chengdu_bureau",
-    "yongchuan_bureau",
-    "jintang_bureau",
-    "school_admin",
-    "teacher",
-    "student",
-    "enterprise",
-    "expert",
+    "joint_office", "cq_bureau", "sc_bureau", "chengdu_bureau", "yongchuan_bureau",
+    "jintang_bureau", "school_admin", "teacher", "student", "enterprise", "expert",
 ]
 
 
@@ -130,11 +121,8 @@ def login_requests(base: str, n: int) -> Prepared:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token is not None
         data = urllib.parse.urlencode(
-            {
-                "username": DEMO_USERS[i % len(DEMO_USERS)],
-                "password": f"wrong-{i}",
-                "csrfmiddlewaretoken": token.group(1),
-            }
+            {"username": DEMO_USERS[i % len(DEMO_USERS)], "password": f"wrong-{i}",
+             "csrfmiddlewaretoken": token.group(1)}
         ).encode()
         prepared.append((opener, urllib.request.Request(base + "/login/", data=data)))  # noqa: S310
     return prepared
@@ -176,10 +164,7 @@ def main() -> int:
             return 1
         created = subprocess.run(
             [educloud, "lrs", "client-create", "--name", "flood", "--county", "500118", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
+            env=env, capture_output=True, text=True, check=True,
         )
         key = json.loads(created.stdout)["key"]
         time.sleep(1)

@@ -74,7 +74,9 @@ def test_teacher_uploads_admin_approves_everyone_finds_it(server, browser, tmp_p
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="永川区六年级科学《太阳系》挂图（浏览器测试）").click()
     assert page.get_by_test_id("preview-image").is_visible()
-    page.wait_for_function("() => document.querySelector('[data-testid=preview-image]').complete")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=preview-image]').complete"
+    )
     loaded = page.evaluate("document.querySelector('[data-testid=preview-image]').naturalWidth")
     assert loaded == 48  # the PNG was served (by content type and range-capable download)
     page.screenshot(path=str(tmp_path / "resource.png"))

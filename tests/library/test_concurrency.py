@@ -77,7 +77,10 @@ def test_concurrent_ratings_keep_count_and_sum_right(reseed_afterwards: None) ->
 
     # One user, ten ratings at once: one rating counted, the sum is the last value.
     errors = _in_parallel(
-        [lambda v=v: services.resource_rate(actor=teacher, resource_id=resource.pk, value=v) for v in values]
+        [
+            lambda v=v: services.resource_rate(actor=teacher, resource_id=resource.pk, value=v)
+            for v in values
+        ]
     )
     assert errors == []
     resource.refresh_from_db()

@@ -89,11 +89,8 @@ def test_the_api_answers_as_for_a_missing_id(make_resource):
         assert restricted.status_code == missing.status_code == 404, who
         assert restricted.json()["detail"] == missing.json()["detail"] == "资源不存在或无权查看", who
         for path in ("rate", "favourite", "complete"):
-            answer = client.post(
-                f"/api/v1/library/resources/{resource.pk}/{path}",
-                {"value": 5, "on": True},
-                content_type="application/json",
-            )
+            answer = client.post(f"/api/v1/library/resources/{resource.pk}/{path}", {"value": 5, "on": True},
+                                 content_type="application/json")
             assert answer.status_code in (401, 404) and _leaks(answer.content.decode(), resource) == [], path
         listed = client.get("/api/v1/library/resources", {"page_size": 100}).content.decode()
         assert _leaks(listed, resource) == [], who
@@ -122,8 +119,7 @@ def test_access_request_workflow_shows_no_title_until_granted(make_resource):
     assert anonymous.count("申请访问") == 1  # the login hint only, no form
 
     made = outsider.post(
-        f"/api/v1/library/resources/{resource.pk}/access-requests",
-        {"message": "教研"},
+        f"/api/v1/library/resources/{resource.pk}/access-requests", {"message": "教研"},
         content_type="application/json",
     )
     assert made.status_code == 201 and made.json()["resource_title"] is None

@@ -72,15 +72,11 @@ def test_the_owner_cannot_approve_and_a_rejection_keeps_the_approved_state(login
         f"/api/v1/library/resources/{resource.pk}/approve", {}, content_type="application/json"
     )
     assert own.status_code == 403
-    rejected = (
-        login("school_admin")
-        .post(
-            f"/api/v1/library/resources/{resource.pk}/reject",
-            {"note": "标题不规范"},
-            content_type="application/json",
-        )
-        .json()
-    )
+    rejected = login("school_admin").post(
+        f"/api/v1/library/resources/{resource.pk}/reject",
+        {"note": "标题不规范"},
+        content_type="application/json",
+    ).json()
     assert rejected["status"] == "published" and rejected["title"] == OLD
     resource.refresh_from_db()
     assert resource.pending_changes == {} and not resource.change_under_review

@@ -36,7 +36,9 @@ def test_wrong_secrets_for_one_key_get_429_with_retry_after(make_client, setting
         assert wrong.get().status_code == 401
     _assert_xapi_429(wrong.get(), settings.EDUCLOUD_LRS_AUTH_WINDOW_MINUTES * 60)
     # From another address too: the key itself is limited (a pool of addresses does not help).
-    response = wrong.http.get("/xapi/statements", headers=wrong.headers(), REMOTE_ADDR="198.51.100.20")
+    response = wrong.http.get(
+        "/xapi/statements", headers=wrong.headers(), REMOTE_ADDR="198.51.100.20"
+    )
     assert response.status_code == 429
 
 
@@ -97,3 +99,4 @@ def test_a_rotated_secret_is_honoured_at_once_though_the_old_one_was_cached(make
     assert _with_secret(owner, "rotated").get().status_code == 200
     Client.objects.filter(key=owner.key).update(is_active=False)
     assert _with_secret(owner, "rotated").get().status_code == 401
+

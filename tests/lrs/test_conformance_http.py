@@ -33,14 +33,10 @@ def _multipart_statement() -> tuple[bytes, str, str]:
     )
     boundary = "-------314159265358979323846"
     body = (
-        (
-            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(s)}\r\n"
-            f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
-            f"X-Experience-API-Hash: {TEXT_SHA2}\r\n\r\n"
-        ).encode()
-        + TEXT
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
+        f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(s)}\r\n"
+        f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
+        f"X-Experience-API-Hash: {TEXT_SHA2}\r\n\r\n"
+    ).encode() + TEXT + f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/mixed; boundary={boundary}", s["id"]
 
 
@@ -165,12 +161,8 @@ def test_no_content_answers_carry_no_content_type(xapi) -> None:
     s = statement()
     answer = xapi.put(s, s["id"])
     assert answer.status_code == 204 and "Content-Type" not in answer
-    document = xapi.request(
-        "PUT",
-        "activities/state",
-        {"activityId": "http://example.com/a", "agent": PROFILE_AGENT, "stateId": "s"},
-        body={"a": 1},
-    )
+    document = xapi.request("PUT", "activities/state", {
+        "activityId": "http://example.com/a", "agent": PROFILE_AGENT, "stateId": "s"}, body={"a": 1})
     assert document.status_code == 204 and "Content-Type" not in document and document["ETag"]
 
 

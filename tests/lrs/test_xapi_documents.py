@@ -112,26 +112,13 @@ def test_apply_post_refuses_an_empty_body_and_json_that_is_not_json() -> None:
     # JSON, whether or not the document exists yet; a POST without a body has nothing to store.
     for existing, existing_type in ((None, None), (DOC, "application/json")):
         with pytest.raises(DocumentError, match="needs a document"):
-            apply_post(
-                existing=existing, existing_content_type=existing_type, posted=b"", posted_content_type=None
-            )
+            apply_post(existing=existing, existing_content_type=existing_type, posted=b"",
+                       posted_content_type=None)
         with pytest.raises(DocumentError, match="not JSON"):
-            apply_post(
-                existing=existing,
-                existing_content_type=existing_type,
-                posted=b'{"a": 1}{',
-                posted_content_type="application/json",
-            )
+            apply_post(existing=existing, existing_content_type=existing_type, posted=b'{"a": 1}{',
+                       posted_content_type="application/json")
     # A new non-JSON document, and a new JSON value that is not an object, are stored as sent.
-    assert (
-        apply_post(
-            existing=None,
-            existing_content_type=None,
-            posted=b"1",
-            posted_content_type="application/x-www-form-urlencoded",
-        )[0]
-        == b"1"
-    )
-    assert apply_post(
-        existing=None, existing_content_type=None, posted=b"true", posted_content_type="application/json"
-    ) == (b"true", "application/json")
+    assert apply_post(existing=None, existing_content_type=None, posted=b"1",
+                      posted_content_type="application/x-www-form-urlencoded")[0] == b"1"
+    assert apply_post(existing=None, existing_content_type=None, posted=b"true",
+                      posted_content_type="application/json") == (b"true", "application/json")

@@ -549,19 +549,10 @@ RULES = [
         # XAPI-00100: the OAuth Group is anonymous; an identified Group of two Agents is refused.
         "a Group authority is anonymous",
         ex.simple,
-        {
-            "authority": {
-                "objectType": "Group",
-                "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}],
-            }
-        },
-        {
-            "authority": {
-                "objectType": "Group",
-                "mbox": "mailto:group@example.com",
-                "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}],
-            }
-        },
+        {"authority": {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"},
+                                                         {"mbox": "mailto:b@example.com"}]}},
+        {"authority": {"objectType": "Group", "mbox": "mailto:group@example.com",
+                       "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}]}},
         "authority",
     ),
     Rule(

@@ -1077,10 +1077,8 @@ def _check_read(role: str, w: World, call: Call, response: Any, problems: list[s
                 )
                 if not ok:
                     problems.append(f"{label}: someone else's access request {row['id']}")
-            elif (
-                rid is not None
-                and ("visibility" in row or "object_id" in row)
-                and not w.may_see_resource(role, int(rid))
+            elif rid is not None and ("visibility" in row or "object_id" in row) and not w.may_see_resource(
+                role, int(rid)
             ):
                 problems.append(f"{label}: resource {rid} ({w.resources[int(rid)]['visibility']}) leaked")
 

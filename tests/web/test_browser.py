@@ -63,27 +63,13 @@ document.addEventListener('securitypolicyviolation', (e) =>
 
 # path -> the chart container that must get a canvas ("" when the page has no chart)
 _PAGES = {
-    None: {
-        "/": "circle-map",
-        "/library/": "",
-        "/search/?q=数学": "",
-        "/equity/": "equity-map",
-        "/equity/counties/500118/print/": "",
-        "/login/": "",
-        "/library/r/987654321/": "",
-    },
-    "yongchuan_bureau": {
-        "/": "circle-map",
-        "/equity/counties/500118/": "indicator-chart",
-        "/equity/inequality/": "theil-chart",
-        "/equity/efficiency/": "dea-chart",
-        "/equity/counties/500118/plan/": "",
-        "/learning/overview/": "overview-chart",
-        "/learning/graphs/": "mastery-graph",
-        "/library/sharing/": "sharing-chart",
-        "/library/requests/": "",
-        "/equity/import/": "",
-    },
+    None: {"/": "circle-map", "/library/": "", "/search/?q=数学": "", "/equity/": "equity-map",
+           "/equity/counties/500118/print/": "", "/login/": "", "/library/r/987654321/": ""},
+    "yongchuan_bureau": {"/": "circle-map", "/equity/counties/500118/": "indicator-chart",
+                         "/equity/inequality/": "theil-chart", "/equity/efficiency/": "dea-chart",
+                         "/equity/counties/500118/plan/": "", "/learning/overview/": "overview-chart",
+                         "/learning/graphs/": "mastery-graph", "/library/sharing/": "sharing-chart",
+                         "/library/requests/": "", "/equity/import/": ""},
     "teacher": {"/learning/classes/": "", "/library/new/": "", "/library/mine/": ""},
     "student": {"/learning/me/": "mastery-graph", "/learning/practice/": ""},
 }

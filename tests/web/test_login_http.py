@@ -19,7 +19,9 @@ class _Browser:
     def __init__(self, base: str) -> None:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
 
     def login(self, username: str, password: str, forwarded_for: str) -> int:
         page = self.opener.open(self.base + "/login/", timeout=30).read().decode()
