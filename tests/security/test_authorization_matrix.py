@@ -189,6 +189,27 @@ def _pairing_digest() -> list[Any]:
     ]
 
 
+def _governance_digest() -> list[Any]:
+    from educloud.governance import models as g
+
+    return [
+        list(g.FundCall.objects.order_by("id").values_list("id", "status", "budget")),
+        list(g.Application.objects.order_by("id").values_list("id", "status", "budget_requested")),
+        list(g.ReviewAssignment.objects.order_by("id").values_list("id", "score")),
+        g.SelectionRun.objects.count(),
+        list(g.ProjectReport.objects.aggregate(Count("id"), Sum("spend")).values()),
+        list(g.Award.objects.order_by("id").values_list("id", "level")),
+        list(g.JointMeeting.objects.order_by("id").values_list("id", "title")),
+        g.Resolution.objects.count(),
+        list(g.ActionItem.objects.order_by("id").values_list("id", "status", "progress")),
+        g.ActionUpdate.objects.count(),
+        list(g.PolicyDocument.objects.order_by("id").values_list("id", "title")),
+        list(g.ResearchProject.objects.order_by("id").values_list("id", "title")),
+        list(g.ResearchOutput.objects.order_by("id").values_list("id", "title")),
+        list(g.AllianceEvent.objects.order_by("id").values_list("id", "title")),
+    ]
+
+
 def _digest() -> str:
     """What the writes could change, in a few aggregate queries."""
     from educloud.learning.models import Item, KnowledgePoint, Prerequisite
@@ -216,6 +237,7 @@ def _digest() -> str:
         list(KnowledgePoint.objects.order_by("id").values_list("id", "code", "name")),
         Prerequisite.objects.count(),
         list(Item.objects.order_by("id").values_list("id", "code", "stem", "answer")),
+        _governance_digest(),
         _assessment_digest(),
         *_pairing_digest(),
     ]
@@ -760,6 +782,203 @@ API: dict[tuple[str, str], Calls] = {
     )(role, w),
     ("GET", "/api/v1/pairing/effect"): _reads("/api/v1/pairing/effect"),
 }
+# --- governance (fund, joint meetings): ids are looked up when the calls are made -----------------
+
+
+def _gov_ids() -> dict[str, Any]:
+    from educloud.governance.models import (
+        ActionItem,
+        Application,
+        FundCall,
+        JointMeeting,
+        PolicyDocument,
+        ResearchProject,
+        ReviewAssignment,
+    )
+
+    calls = {c.year: c.pk for c in FundCall.objects.filter(is_synthetic=True)}
+    jintang_funded = Application.objects.filter(status="funded").exclude(school__code=YONGCHUAN_SCHOOL)
+    return {
+        "open": calls[2027],
+        "reviewing": calls[2026],
+        "selected": calls[2025],
+        "meeting": JointMeeting.objects.order_by("session").values_list("pk", flat=True)[0],
+        "resolution": ActionItem.objects.order_by("pk").values_list("resolution_id", flat=True)[0],
+        # an assignment of another expert than the demo `expert`
+        "review": ReviewAssignment.objects.exclude(reviewer__username="expert").order_by("pk")[0].pk,
+        # a funded project none of the demo school roles authored
+        "funded": jintang_funded.exclude(applicant__username__in=["teacher", "school_admin"])
+        .order_by("pk")[0]
+        .pk,
+        "project": ResearchProject.objects.order_by("pk").values_list("pk", flat=True)[0],
+        "policy": PolicyDocument.objects.order_by("pk").values_list("pk", flat=True)[0],
+        "actions": {
+            p: ActionItem.objects.filter(owner_province_id=p).order_by("pk")[0].pk
+            for p in ("500000", "510000")
+        },
+    }
+
+
+def _gov_application_reads(role: str, w: World) -> Iterator[Call]:
+    from educloud.governance.models import Application
+
+    yield Call("GET", "/api/v1/governance/applications")
+    # A 金堂县 application: only the joint office, 四川 bureaus and its reviewers see it.
+    target = Application.objects.filter(school__county_id="510121").order_by("pk")[0]
+    sees = role in {"joint_office", "sc_bureau", "chengdu_bureau", "jintang_bureau"} or (
+        role == "expert" and target.reviews.filter(reviewer__username="expert").exists()
+    )
+    yield Call("GET", f"/api/v1/governance/applications/{target.pk}", out_of_scope=not sees)
+
+
+def _gov_write(allowed: set[str], method: str, template: str, data: Any) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        if role not in allowed:
+            yield Call(method, template.format(**_gov_ids()), data, out_of_scope=True, write=True)
+
+    return calls
+
+
+def _gov_action_update(prefix: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        ids = _gov_ids()["actions"]
+        owner = {"cq_bureau": "500000", "sc_bureau": "510000"}.get(role)
+        if role == "joint_office":
+            return
+        target = ids["510000" if owner == "500000" else "500000"]
+        body = {"note": "篡改", "progress": 99, "status": "in_progress"}
+        if prefix.startswith("/api/"):
+            yield Call("POST", f"{prefix}{target}/updates", body, out_of_scope=True, write=True)
+        else:
+            yield Call("POST", f"{prefix}{target}/", body, out_of_scope=True, write=True)
+
+    return calls
+
+
+def _gov_and(*tables: Calls) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        for table in tables:
+            yield from table(role, w)
+
+    return calls
+
+
+def _gov_reads(*templates: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        ids = _gov_ids()
+        for template in templates:
+            yield Call("GET", template.format(**ids))
+
+    return calls
+
+
+_CALL_BODY = {"title": "篡改", "year": 2027, "budget": 100, "max_request": 10, "deadline": "2027-01-01"}
+_APPLY_BODY = {"title": "篡改", "category": "smart", "budget_requested": 1000}
+_MEETING_BODY = {
+    "title": "篡改",
+    "session": 99,
+    "date": "2027-01-01",
+    "host_province": "500000",
+    "location": "x",
+}
+_ACTION_BODY = {"title": "篡改", "owner_province": "500000", "deadline": "2030-01-01"}
+# a 四川 policy: only the joint office and 四川's provincial bureau may add it
+_POLICY_BODY = {
+    "title": "篡改",
+    "issuer": "x",
+    "province": "510000",
+    "issued_on": "2026-01-01",
+    "category": "plan",
+    "summary": "x",
+}
+_PROJECT_BODY = {
+    "title": "篡改",
+    "lead_institution": "x",
+    "lead_province": "500000",
+    "partner_institution": "y",
+    "partner_province": "510000",
+    "theme": "x",
+    "start": "2026-01-01",
+}
+G = "/api/v1/governance"
+API.update(
+    {
+        ("GET", f"{G}/calls"): _gov_reads(f"{G}/calls"),
+        ("POST", f"{G}/calls"): _gov_write({"joint_office"}, "POST", f"{G}/calls", _CALL_BODY),
+        ("GET", f"{G}/calls/{{call_id}}"): _gov_reads(f"{G}/calls/{{open}}"),
+        ("POST", f"{G}/calls/{{call_id}}/applications"): _gov_write(
+            {"school_admin", "teacher"}, "POST", f"{G}/calls/{{open}}/applications", _APPLY_BODY
+        ),
+        ("GET", f"{G}/applications"): lambda role, w: iter([]),  # sent by the next entry
+        ("GET", f"{G}/applications/{{application_id}}"): _gov_application_reads,
+        ("POST", f"{G}/calls/{{call_id}}/assign"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/calls/{{open}}/assign", {}
+        ),
+        ("GET", f"{G}/reviews"): _gov_reads(f"{G}/reviews"),
+        ("PUT", f"{G}/reviews/{{assignment_id}}"): _gov_write(
+            set(), "PUT", f"{G}/reviews/{{review}}", {"score": 1}
+        ),
+        ("POST", f"{G}/calls/{{call_id}}/selection"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/calls/{{reviewing}}/selection", {"rule": "mes"}
+        ),
+        ("GET", f"{G}/calls/{{call_id}}/selection"): _gov_reads(f"{G}/calls/{{selected}}/selection"),
+        ("POST", f"{G}/applications/{{application_id}}/reports"): _gov_write(
+            set(), "POST", f"{G}/applications/{{funded}}/reports", {"period": "x", "progress": 1, "spend": 1}
+        ),
+        ("GET", f"{G}/calls/{{call_id}}/performance"): _gov_reads(f"{G}/calls/{{selected}}/performance"),
+        ("POST", f"{G}/applications/{{application_id}}/award"): _gov_write(
+            {"joint_office"},
+            "POST",
+            f"{G}/applications/{{funded}}/award",
+            {"level": "third", "citation": "x"},
+        ),
+        ("GET", f"{G}/meetings"): _gov_reads(f"{G}/meetings"),
+        ("POST", f"{G}/meetings"): _gov_write({"joint_office"}, "POST", f"{G}/meetings", _MEETING_BODY),
+        ("POST", f"{G}/meetings/{{meeting_id}}/resolutions"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/meetings/{{meeting}}/resolutions", {"text": "篡改"}
+        ),
+        ("POST", f"{G}/resolutions/{{resolution_id}}/actions"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/resolutions/{{resolution}}/actions", _ACTION_BODY
+        ),
+        ("GET", f"{G}/actions"): _gov_reads(f"{G}/actions", f"{G}/actions?overdue=true"),
+        ("POST", f"{G}/actions/{{action_id}}/updates"): _gov_action_update(f"{G}/actions/"),
+        ("GET", f"{G}/resolutions/{{resolution_id}}/trace"): _gov_reads(
+            f"{G}/resolutions/{{resolution}}/trace"
+        ),
+        ("GET", f"{G}/policies"): _gov_reads(f"{G}/policies", f"{G}/policies?q=教师&province=510000"),
+        ("POST", f"{G}/policies"): _gov_write(
+            {"joint_office", "sc_bureau"}, "POST", f"{G}/policies", _POLICY_BODY
+        ),
+        ("GET", f"{G}/alliance/projects"): _gov_reads(f"{G}/alliance/projects"),
+        ("POST", f"{G}/alliance/projects"): _gov_write(
+            {"joint_office"}, "POST", f"{G}/alliance/projects", _PROJECT_BODY
+        ),
+        ("GET", f"{G}/alliance/projects/{{project_id}}/outputs"): _gov_reads(
+            f"{G}/alliance/projects/{{project}}/outputs"
+        ),
+        ("POST", f"{G}/alliance/projects/{{project_id}}/outputs"): _gov_write(
+            {"joint_office", "cq_bureau", "sc_bureau"},
+            "POST",
+            f"{G}/alliance/projects/{{project}}/outputs",
+            {"title": "篡改", "kind": "report", "year": 2026},
+        ),
+        ("GET", f"{G}/alliance/events"): _gov_reads(f"{G}/alliance/events"),
+        ("POST", f"{G}/alliance/events"): _gov_write(
+            {"joint_office"},
+            "POST",
+            f"{G}/alliance/events",
+            {
+                "title": "篡改",
+                "kind": "forum",
+                "date": "2027-01-01",
+                "host_province": "500000",
+                "location": "x",
+            },
+        ),
+    }
+)
+
+
 # The DELETE of a collection item is sent by _collection_writes (it needs an item of the collection).
 
 
@@ -945,6 +1164,72 @@ PAGES: dict[str, Calls] = {
         "/assessment/calibrations/{id}/"
     ),
 }
+PAGES.update(
+    {
+        "governance/": _gov_and(
+            _page_reads("/governance/"), _gov_write({"joint_office"}, "POST", "/governance/", _CALL_BODY)
+        ),
+        "governance/fund/<int:call_id>/": _gov_reads(
+            "/governance/fund/{reviewing}/", "/governance/fund/{selected}/"
+        ),
+        "governance/fund/<int:call_id>/apply/": _gov_write(
+            {"school_admin", "teacher"}, "POST", "/governance/fund/{open}/apply/", _APPLY_BODY
+        ),
+        "governance/fund/<int:call_id>/assign/": _gov_write(
+            {"joint_office"}, "POST", "/governance/fund/{open}/assign/", {}
+        ),
+        "governance/fund/<int:call_id>/select/": _gov_write(
+            {"joint_office"}, "POST", "/governance/fund/{reviewing}/select/", {"rule": "mes"}
+        ),
+        "governance/fund/<int:call_id>/performance/": _gov_reads("/governance/fund/{selected}/performance/"),
+        "governance/fund/mine/": _page_reads("/governance/fund/mine/"),
+        "governance/fund/projects/<int:application_id>/": _gov_write(
+            set(),
+            "POST",
+            "/governance/fund/projects/{funded}/",
+            {"period": "x", "progress": "1", "spend": "1"},
+        ),
+        "governance/fund/reviews/": _page_reads("/governance/fund/reviews/"),
+        "governance/fund/reviews/<int:assignment_id>/": _gov_write(
+            set(), "POST", "/governance/fund/reviews/{review}/", {"score": "1"}
+        ),
+        "governance/meetings/": _gov_and(
+            _page_reads("/governance/meetings/"),
+            _gov_write({"joint_office"}, "POST", "/governance/meetings/", _MEETING_BODY),
+        ),
+        "governance/meetings/<int:meeting_id>/": _gov_and(
+            _gov_reads("/governance/meetings/{meeting}/"),
+            _gov_write(
+                {"joint_office"},
+                "POST",
+                "/governance/meetings/{meeting}/",
+                {"kind": "resolution", "text": "篡改"},
+            ),
+        ),
+        "governance/actions/": _page_reads("/governance/actions/", "/governance/actions/?overdue=1"),
+        "governance/actions/<int:action_id>/": _gov_action_update("/governance/actions/"),
+        "governance/resolutions/<int:resolution_id>/": _gov_reads("/governance/resolutions/{resolution}/"),
+        "governance/policies/": _gov_and(
+            _page_reads("/governance/policies/", "/governance/policies/?q=教师"),
+            _gov_write({"joint_office", "sc_bureau"}, "POST", "/governance/policies/", _POLICY_BODY),
+        ),
+        "governance/policies/<int:policy_id>/": _gov_reads("/governance/policies/{policy}/"),
+        "governance/alliance/": _gov_and(
+            _page_reads("/governance/alliance/"),
+            _gov_write({"joint_office"}, "POST", "/governance/alliance/", _PROJECT_BODY),
+        ),
+        "governance/alliance/<int:project_id>/": _gov_and(
+            _gov_reads("/governance/alliance/{project}/"),
+            _gov_write(
+                {"joint_office", "cq_bureau", "sc_bureau"},
+                "POST",
+                "/governance/alliance/{project}/",
+                {"title": "篡改", "kind": "report", "year": "2026"},
+            ),
+        ),
+    }
+)
+
 XAPI_PUBLIC = {"/xapi/about"}  # the spec's one unauthenticated resource
 
 

@@ -14,12 +14,13 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from educloud.assessment.endpoints import router as assessment_router
 from educloud.equity.endpoints import router as equity_router
+from educloud.governance.endpoints import router as governance_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
 from educloud.lrs.endpoints import router as lrs_router
-from educloud.recommend.endpoints import router as recommend_router
 from educloud.pairing.endpoints import router as pairing_router
+from educloud.recommend.endpoints import router as recommend_router
 from educloud.regions.endpoints import router as regions_router
 from educloud.schools.endpoints import router as schools_router
 from educloud.search.endpoints import router as search_router
@@ -41,6 +42,7 @@ api.add_router("/equity", equity_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/recommend", recommend_router)
 api.add_router("/pairing", pairing_router)
+api.add_router("/governance", governance_router)
 
 
 @api.exception_handler(DomainError)

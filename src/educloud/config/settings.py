@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "educloud.assessment",
     "educloud.recommend",
     "educloud.pairing",
+    "educloud.governance",
     "educloud.web",
 ]
 

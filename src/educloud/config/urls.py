@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessment/", include("educloud.assessment.urls")),
     path("recommend/", include("educloud.recommend.urls")),
     path("pairing/", include("educloud.pairing.urls")),
+    path("governance/", include("educloud.governance.urls")),
     path("", include("educloud.web.urls")),
 ]
 

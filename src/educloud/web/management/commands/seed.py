@@ -9,10 +9,11 @@ from django.db import transaction
 
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
 from educloud.assessment.api import demo_assessment_seed
+from educloud.governance.api import demo_governance_seed
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
-from educloud.recommend.api import demo_recommend_seed
 from educloud.pairing.api import demo_pairing_seed
+from educloud.recommend.api import demo_recommend_seed
 from educloud.regions.api import regions_load
 from educloud.schools.api import synthetic_schools_seed
 
@@ -49,3 +50,4 @@ class Command(BaseCommand):
             self.stdout.write(str(demo_assessment_seed(seed=seed)))
             self.stdout.write(str(demo_recommend_seed(seed=seed)))
             self.stdout.write(str(demo_pairing_seed(seed=seed)))
+            self.stdout.write(str(demo_governance_seed(seed=seed)))
