@@ -238,8 +238,8 @@ def _digest() -> str:
         Prerequisite.objects.count(),
         list(Item.objects.order_by("id").values_list("id", "code", "stem", "answer")),
         _governance_digest(),
-        _assessment_digest(),
         *_pairing_digest(),
+        _assessment_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -525,12 +525,24 @@ def _assessment_outcomes(path: str) -> Calls:
         ids = w.ids["assessment"]
         for level in ("class", "school", "county"):
             yield Call("GET", f"{path}?before={ids['first']}&after={ids['second']}&level={level}")
+
+    return calls
+
+
+def _assessment_calibration(template: str) -> Calls:
+    return lambda role, w: iter([Call("GET", template.format(id=w.ids["assessment"]["calibration"]))])
+
+
 # --- the pairing programme (issue #14) --------------------------------------------------------------
+
 # Who sees pairings: bureaus their region, school admins and teachers their school, students nothing.
 PAIR_VIEW = {role: (None if role == "student" else VIEW[role]) for role in ROLES}
+
+
 def _pairing_setup(w: World) -> None:
     from educloud.pairing.models import Pairing
     from educloud.schools.api import School
+
     yong, jin = School.objects.get(code=YONGCHUAN_SCHOOL), School.objects.get(code=JINTANG_SCHOOL)
     cross, _ = Pairing.objects.get_or_create(strong=yong, weak=jin, stage="primary", status="proposed")
     rows = list(Pairing.objects.values_list("id", "strong__code", "weak__code", "status"))
@@ -541,13 +553,18 @@ def _pairing_setup(w: World) -> None:
     w.ids["pair_partners"] = partners
     w.ids["pairings"] = rows
     w.ids["cross_pair"] = cross.pk
+
+
 def _pair_outside(role: str, w: World, scope: dict[str, tuple[str, str] | None]) -> int | None:
     """A confirmed pairing with neither school in ``scope[role]``."""
     for pid, a, b, status in w.ids["pairings"]:
         if status == "confirmed" and not w.covers(scope[role], a) and not w.covers(scope[role], b):
             return int(pid)
     return None
+
+
 def _pairing_reads(template: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
         own = next(
             (
                 p
@@ -555,6 +572,7 @@ def _pairing_reads(template: str) -> Calls:
                 if w.covers(PAIR_VIEW[role], a) or w.covers(PAIR_VIEW[role], b)
             ),
             None,
+        )
         if own is not None:
             yield Call("GET", template.format(id=own))
         outside = _pair_outside(role, w, PAIR_VIEW)
@@ -564,8 +582,6 @@ def _pairing_reads(template: str) -> Calls:
     return calls
 
 
-def _assessment_calibration(template: str) -> Calls:
-    return lambda role, w: iter([Call("GET", template.format(id=w.ids["assessment"]["calibration"]))])
 def _pairing_writes(template: str, data: Any, *, decide: bool = False) -> Calls:
     """Confirm (decide) a cross-border pair, or log on a pair the caller may not log on."""
 
@@ -740,6 +756,31 @@ API: dict[tuple[str, str], Calls] = {
         "/api/v1/equity/counties/{county}/efficiency"
     ),
     ("POST", "/api/v1/equity/import"): _equity_import,
+    ("GET", "/api/v1/pairing/diagnosis"): _reads("/api/v1/pairing/diagnosis?stage=junior"),
+    ("POST", "/api/v1/pairing/runs"): _role_write(
+        EDITORS, "POST", "/api/v1/pairing/runs", {"stage": "primary"}
+    ),
+    ("GET", "/api/v1/pairing/pairings"): _reads("/api/v1/pairing/pairings"),
+    ("POST", "/api/v1/pairing/pairings"): _pairing_propose("/api/v1/pairing/pairings", _CROSS),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/confirm"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/confirm", {}, decide=True
+    ),
+    ("GET", "/api/v1/pairing/pairings/{pairing_id}/progress"): _pairing_reads(
+        "/api/v1/pairing/pairings/{id}/progress"
+    ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/dispatches"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/dispatches", _DISPATCH
+    ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/activities"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/activities", _ACTIVITY
+    ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/goals"): _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/goals", {"text": "篡改", "due_on": "2026-01-01"}
+    ),
+    ("POST", "/api/v1/pairing/pairings/{pairing_id}/courses"): lambda role, w: _pairing_writes(
+        "/api/v1/pairing/pairings/{id}/courses", {"resource_id": w.ids["public_resource"]}
+    )(role, w),
+    ("GET", "/api/v1/pairing/effect"): _reads("/api/v1/pairing/effect"),
     ("GET", "/api/v1/assessment/calibrations"): _reads("/api/v1/assessment/calibrations"),
     ("GET", "/api/v1/assessment/calibrations/{calibration_id}"): _assessment_calibration(
         "/api/v1/assessment/calibrations/{id}"
@@ -762,25 +803,6 @@ API: dict[tuple[str, str], Calls] = {
         "/api/v1/assessment/tests/{id}/report"
     ),
     ("GET", "/api/v1/assessment/outcomes"): _assessment_outcomes("/api/v1/assessment/outcomes"),
-    ("GET", "/api/v1/pairing/diagnosis"): _reads("/api/v1/pairing/diagnosis?stage=junior"),
-    ("POST", "/api/v1/pairing/runs"): _role_write(
-        EDITORS, "POST", "/api/v1/pairing/runs", {"stage": "primary"}
-    ("GET", "/api/v1/pairing/pairings"): _reads("/api/v1/pairing/pairings"),
-    ("POST", "/api/v1/pairing/pairings"): _pairing_propose("/api/v1/pairing/pairings", _CROSS),
-    ("POST", "/api/v1/pairing/pairings/{pairing_id}/confirm"): _pairing_writes(
-        "/api/v1/pairing/pairings/{id}/confirm", {}, decide=True
-    ("GET", "/api/v1/pairing/pairings/{pairing_id}/progress"): _pairing_reads(
-        "/api/v1/pairing/pairings/{id}/progress"
-    ("POST", "/api/v1/pairing/pairings/{pairing_id}/dispatches"): _pairing_writes(
-        "/api/v1/pairing/pairings/{id}/dispatches", _DISPATCH
-    ("POST", "/api/v1/pairing/pairings/{pairing_id}/activities"): _pairing_writes(
-        "/api/v1/pairing/pairings/{id}/activities", _ACTIVITY
-    ("POST", "/api/v1/pairing/pairings/{pairing_id}/goals"): _pairing_writes(
-        "/api/v1/pairing/pairings/{id}/goals", {"text": "篡改", "due_on": "2026-01-01"}
-    ("POST", "/api/v1/pairing/pairings/{pairing_id}/courses"): lambda role, w: _pairing_writes(
-        "/api/v1/pairing/pairings/{id}/courses", {"resource_id": w.ids["public_resource"]}
-    )(role, w),
-    ("GET", "/api/v1/pairing/effect"): _reads("/api/v1/pairing/effect"),
 }
 # --- governance (fund, joint meetings): ids are looked up when the calls are made -----------------
 
@@ -1295,8 +1317,8 @@ def _setup_ids(w: World) -> None:
         item = CollectionItem.objects.filter(collection_id=cid).order_by("id").first()
         collected[cid] = item.resource_id if item else w.ids["public_resource"]
     w.ids["collected"] = collected
-    w.ids["assessment"] = _assessment_ids()
     _pairing_setup(w)
+    w.ids["assessment"] = _assessment_ids()
 
 
 def _client(role: str, w: World) -> Client:
