@@ -32,3 +32,28 @@ def test_the_openapi_document_has_no_duplicated_key_and_every_response_a_descrip
         for method, operation in operations.items():
             for status, answer in operation["responses"].items():
                 assert answer.get("description"), f"{method.upper()} {path} {status}: no description"
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The OpenAPI document keys its components by class name: two routers' schemas of one name
+    (pairing's and governance's ``RunOut`` once) silently become one, and one operation then
+    documents the other's body."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import educloud
+
+    owners: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(educloud.__path__):
+        try:
+            endpoints = importlib.import_module(f"educloud.{module.name}.endpoints")
+        except ModuleNotFoundError:
+            continue
+        for name, value in vars(endpoints).items():
+            ours = isinstance(value, type) and value.__module__ == endpoints.__name__
+            if ours and issubclass(value, Schema):
+                owners.setdefault(name, []).append(module.name)
+    shared = {name: apps for name, apps in owners.items() if len(apps) > 1}
+    assert not shared, shared

@@ -105,7 +105,7 @@ class SessionOut(Schema):
     item: ItemShownOut | None = Field(None, description="当前题目（不含答案）；完成后为空")
 
 
-class AnswerIn(Schema):
+class TestAnswerIn(Schema):
     item_id: Id
     answer: str = Field(max_length=255)
 
@@ -165,7 +165,7 @@ class OutcomeRowOut(Schema):
     value_added_shrunk: float | None
 
 
-class OutcomeOut(Schema):
+class TestOutcomeOut(Schema):
     before_id: int
     after_id: int
     level: str
@@ -303,7 +303,7 @@ def session_start(request, test_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.post("/tests/{test_id}/answers", response=with_errors(SessionOut, LOGIN_ERRORS))
-def session_answer(request, test_id: Id, payload: AnswerIn):  # type: ignore[no-untyped-def]
+def session_answer(request, test_id: Id, payload: TestAnswerIn):  # type: ignore[no-untyped-def]
     """Answer the item on screen. Repeating an answered item changes nothing; an item not given in
     this session answers 400 (field ``item``)."""
     return _session(
@@ -360,7 +360,7 @@ class OutcomeQuery(Schema):
     level: str = "school"
 
 
-@router.get("/outcomes", response=with_errors(OutcomeOut, LOGIN_ERRORS))
+@router.get("/outcomes", response=with_errors(TestOutcomeOut, LOGIN_ERRORS))
 def outcomes(request, q: Query[OutcomeQuery]):  # type: ignore[no-untyped-def]
     """Growth and value-added between two tests per class, school or county in the caller's scope."""
     rep = selectors.outcome_report(actor=request.user, before_id=q.before, after_id=q.after, level=q.level)

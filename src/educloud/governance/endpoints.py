@@ -86,7 +86,7 @@ class RunIn(Schema):
     rule: str = Field(description="knapsack|greedy|greedy_ratio|mes|phragmen")
 
 
-class OutcomeOut(Schema):
+class SelectionOutcomeOut(Schema):
     application_id: int
     funded: bool
     reason: str
@@ -95,13 +95,13 @@ class OutcomeOut(Schema):
     explanation: str
 
 
-class RunOut(Schema):
+class SelectionRunOut(Schema):
     id: int
     rule: str
     budget: int
     total_cost: int
     objective: float
-    outcomes: list[OutcomeOut]
+    outcomes: list[SelectionOutcomeOut]
 
     @staticmethod
     def resolve_outcomes(obj: SelectionRun) -> list:  # type: ignore[type-arg]
@@ -262,7 +262,7 @@ def review_score(request, assignment_id: Id, payload: ScoreIn):  # type: ignore[
 
 @router.post(
     "/calls/{call_id}/selection",
-    response=E({201: RunOut}, LOGIN_ERRORS),
+    response=E({201: SelectionRunOut}, LOGIN_ERRORS),
     summary="运行遴选（规则：knapsack|greedy|greedy_ratio|mes|phragmen；联合办公室）",
 )
 def selection(request, call_id: Id, payload: RunIn):  # type: ignore[no-untyped-def]
@@ -271,7 +271,7 @@ def selection(request, call_id: Id, payload: RunIn):  # type: ignore[no-untyped-
 
 @router.get(
     "/calls/{call_id}/selection",
-    response=E(RunOut | None, LOGIN_ERRORS),
+    response=E(SelectionRunOut | None, LOGIN_ERRORS),
     summary="采用的遴选结果及每个项目入选/未入选的原因",
 )
 def selection_result(request, call_id: Id):  # type: ignore[no-untyped-def]

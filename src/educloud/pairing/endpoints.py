@@ -103,7 +103,7 @@ class MatchIn(Schema):
     w_cross_border: float = Field(0.15, ge=0, le=100)
 
 
-class RunOut(Schema):
+class MatchRunOut(Schema):
     id: int
     stage: str
     year: int
@@ -114,7 +114,9 @@ class RunOut(Schema):
     pairs: list[PairOut]
 
 
-@router.post("/runs", response=with_errors({201: RunOut}, LOGIN_ERRORS), summary="运行结对匹配（精确求解）")
+@router.post(
+    "/runs", response=with_errors({201: MatchRunOut}, LOGIN_ERRORS), summary="运行结对匹配（精确求解）"
+)
 def run_create(request, body: MatchIn):  # type: ignore[no-untyped-def]
     run = services.match_run(
         actor=request.user,
@@ -131,7 +133,7 @@ def run_create(request, body: MatchIn):  # type: ignore[no-untyped-def]
     pairs = [_pair(p) for p in run.pairings.select_related("strong", "weak")]
     return Status(
         201,
-        RunOut(
+        MatchRunOut(
             id=run.pk,
             stage=run.stage,
             year=run.year,
@@ -178,7 +180,7 @@ def pairing_confirm(request, pairing_id: Id, body: ConfirmIn):  # type: ignore[n
     return _pair(p)
 
 
-class ProgressOut(Schema):
+class PairProgressOut(Schema):
     dispatches: int
     dispatches_done: int
     activities: int
@@ -192,7 +194,7 @@ class ProgressOut(Schema):
 
 @router.get(
     "/pairings/{pairing_id}/progress",
-    response=with_errors(ProgressOut, LOGIN_ERRORS),
+    response=with_errors(PairProgressOut, LOGIN_ERRORS),
     summary="进展与逾期事项",
 )
 def pairing_progress(request, pairing_id: Id):  # type: ignore[no-untyped-def]

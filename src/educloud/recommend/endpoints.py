@@ -222,7 +222,7 @@ def path_get(request, path_id: Id):  # type: ignore[no-untyped-def]
     return _path_out(path, selectors.path_plan(actor=request.user, path=path))
 
 
-class AnswerIn(Schema):
+class PathAnswerIn(Schema):
     item_id: Id
     answer: str = Field(..., max_length=255)
 
@@ -241,7 +241,7 @@ class PathAnswerOut(Schema):
     response=with_errors(PathAnswerOut, LOGIN_ERRORS),
     summary="作答当前步骤的练习题；路径随掌握度重新规划",
 )
-def path_answer(request, path_id: Id, body: AnswerIn):  # type: ignore[no-untyped-def]
+def path_answer(request, path_id: Id, body: PathAnswerIn):  # type: ignore[no-untyped-def]
     outcome = services.path_answer(
         actor=request.user, path_id=path_id, item_id=body.item_id, answer=body.answer
     )
@@ -294,7 +294,7 @@ class StudentProgressOut(Schema):
     current: str | None
 
 
-class ProgressOut(Schema):
+class PathProgressOut(Schema):
     id: int
     title: str
     suppressed: bool
@@ -305,7 +305,7 @@ class ProgressOut(Schema):
 
 @router.get(
     "/assignments/{assignment_id}/progress",
-    response=with_errors(ProgressOut, LOGIN_ERRORS),
+    response=with_errors(PathProgressOut, LOGIN_ERRORS),
     summary="班级学习路径进度（每名学生到达的步骤；少于 5 人不给汇总；访问记入日志）",
 )
 def progress(request, assignment_id: Id):  # type: ignore[no-untyped-def]
