@@ -8,7 +8,7 @@ from educloud.accounts.api import PersonalDataAccess, StudentProfile
 from educloud.learning import api as learning_api
 from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
 from educloud.library import api as library_api
-from educloud.recommend import selectors, services
+from educloud.recommend import artefact, selectors, services
 from educloud.recommend.models import LearnerCandidates, RecommenderModel
 from tests.recommend.conftest import new_student, sichuan_student, user
 
@@ -312,3 +312,42 @@ def test_xapi_completions_from_other_systems_are_training_events_once() -> None:
     assert len(again) == len(before) + 1 and sorted(e[2] for e in again).count(4.0) == 1 + sorted(
         e[2] for e in before
     ).count(4.0)
+
+
+def test_the_next_resource_component_learns_from_the_order_resources_were_taken() -> None:
+    """Learners who took A then B, and others who took C then A: A co-occurs with B and with C alike,
+    but only B follows A. A learner whose latest resource is A gets B ahead of C — from the cached
+    candidates and on the fly — which only the order of the events (``at``) can tell."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    school = StudentProfile.objects.get(user__username="student").school
+    a, b, c = library_api.Resource.objects.filter(status="published", visibility="public").order_by("pk")[:3]
+    t0 = timezone.now() - timedelta(days=10)
+
+    def took(u, *resources) -> None:  # type: ignore[no-untyped-def]
+        for i, r in enumerate(resources):
+            library_api.Engagement.objects.create(kind="view", user=u, resource=r, at=t0 + timedelta(hours=i))
+
+    for i in range(12):
+        took(new_student(school=school, name=f"seq_ab{i}"), a, b)
+        took(new_student(school=school, name=f"seq_ca{i}"), c, a)
+    probe = new_student(school=school, name="seq_probe")
+    took(probe, a)
+    report = services.recommender_fit(force=True)
+    assert report.created
+    loaded = artefact.current()
+    assert loaded is not None
+    art = loaded[1]
+    t = art.model.transitions_
+    assert t is not None
+    assert t[art.item_col[a.pk], art.item_col[b.pk]] > 0
+    assert t[art.item_col[a.pk], art.item_col[c.pk]] == 0
+    for cached in (True, False):
+        ranked = [
+            r.resource_id
+            for r in selectors.recommendations(actor=probe, k=selectors.K_MAX, cached=cached).items
+        ]
+        assert b.pk in ranked, cached
+        assert c.pk not in ranked or ranked.index(b.pk) < ranked.index(c.pk), cached

@@ -132,3 +132,17 @@ def interaction_matrix(
     )
     m.sum_duplicates()
     return m
+
+
+def taking_order(events: Iterable[tuple[int, float]]) -> list[int]:
+    """The resources of one learner in the order first taken up: ``events`` are ``(resource id,
+    weight)`` in time order (``at``, then id); each resource appears once, at its first event of
+    positive weight. This is the sequence the recommender's next-resource component learns from and
+    scores with (``algos.recsys``, ADR 0015): training and serving build it here, alike."""
+    order: list[int] = []
+    taken: set[int] = set()
+    for resource_id, weight in events:
+        if weight > 0 and resource_id not in taken:
+            taken.add(resource_id)
+            order.append(resource_id)
+    return order

@@ -47,7 +47,7 @@ from educloud.learning import api as learning_api
 from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
 from educloud.library import api as library_api
 from educloud.recommend import artefact as artefacts
-from educloud.recommend.content import LIBRARY_SUBJECT, PointRef, event_weight, points_of
+from educloud.recommend.content import LIBRARY_SUBJECT, PointRef, event_weight, points_of, taking_order
 from educloud.recommend.models import LearnerCandidates, PathAssignment, StudentPath
 from educloud.recommend.services import (
     STAGE_OF_GRADE,
@@ -118,19 +118,26 @@ def _weak_unlocked(art: artefacts.Artefact, mastery: dict[int, float], n: int) -
     return weak[:n]
 
 
-def _user_row(art: artefacts.Artefact, user_id: int) -> tuple[sparse.csr_matrix, set[int]]:
-    """The learner's engagement now, as a (1, n_items) row of the model's columns, and the resource
-    ids engaged with (read from the library's events)."""
+def _user_row(art: artefacts.Artefact, user_id: int) -> tuple[sparse.csr_matrix, list[int], set[int]]:
+    """The learner's engagement now, as a (1, n_items) row of the model's columns, the columns in
+    the order taken up (as the fit built them: ``content.taking_order``) and the resource ids engaged
+    with (read from the library's events)."""
     weights: dict[int, float] = defaultdict(float)
-    for resource_id, kind, value in library_api.Engagement.objects.filter(user_id=user_id).values_list(
-        "resource_id", "kind", "value"
+    timeline: list[tuple[int, float]] = []
+    for resource_id, kind, value in (
+        library_api.Engagement.objects.filter(user_id=user_id)
+        .order_by("at", "pk")
+        .values_list("resource_id", "kind", "value")
     ):
-        weights[resource_id] += event_weight(kind, value)
+        weight = event_weight(kind, value)
+        weights[resource_id] += weight
+        timeline.append((resource_id, weight))
     cols = [(art.item_col[r], w) for r, w in weights.items() if r in art.item_col and w > 0]
     row = sparse.csr_matrix(
         ([w for _, w in cols], ([0] * len(cols), [c for c, _ in cols])), shape=(1, len(art.item_ids))
     )
-    return row, set(weights)
+    sequence = [art.item_col[r] for r in taking_order(timeline) if r in art.item_col]
+    return row, sequence, set(weights)
 
 
 def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recommendations:
@@ -166,13 +173,15 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
                 .distinct()
             )
     else:
-        user_row, seen = _user_row(art, actor.pk)
+        user_row, sequence, seen = _user_row(art, actor.pk)
         visible = library_api.visible_resources(actor).values_list("pk", flat=True)
         cols = np.array([art.item_col[r] for r in visible if r in art.item_col], dtype=np.int64)
         if user_row.nnz:
             cf = {
                 int(art.item_ids[j]): float(s)
-                for j, s in art.model.recommend(user_row, 4 * N_CF, candidates=cols, exclude_seen=True)
+                for j, s in art.model.recommend(
+                    user_row, 4 * N_CF, candidates=cols, exclude_seen=True, sequence=sequence
+                )
             }
 
     mastery: dict[int, float] = {}

@@ -33,7 +33,14 @@ from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
 from educloud.library import api as library_api
 from educloud.lrs import api as lrs_api
 from educloud.recommend import artefact as artefacts
-from educloud.recommend.content import PointRef, event_weight, interaction_matrix, item_features, points_of
+from educloud.recommend.content import (
+    PointRef,
+    event_weight,
+    interaction_matrix,
+    item_features,
+    points_of,
+    taking_order,
+)
 from educloud.recommend.models import LearnerCandidates, PathAssignment, RecommenderModel, StudentPath
 from educloud.schools.api import School, school_in_scope
 
@@ -131,20 +138,32 @@ def training_data() -> dict[str, Any]:
     published = {r["pk"] for r in resources}
     events: list[tuple[int, int, float]] = []
     completions: set[tuple[int, int]] = set()
+    timeline: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for user_id, resource_id, kind, value in (
         library_api.Engagement.objects.filter(user__isnull=False)
-        .order_by("pk")
+        .order_by("at", "pk")
         .values_list("user_id", "resource_id", "kind", "value")
     ):
         if resource_id in published:
-            events.append((user_id, resource_id, event_weight(kind, value)))
+            weight = event_weight(kind, value)
+            events.append((user_id, resource_id, weight))
+            timeline[user_id].append((resource_id, weight))
             if kind == "completion":
                 completions.add((user_id, resource_id))
     by_uid = {str(r["uid"]): r["pk"] for r in resources}
     events += [e for e in _xapi_completions(by_uid) if (e[0], e[1]) not in completions]
     profiles = list(StudentProfile.objects.order_by("user_id").values_list("user_id", "school_id", "grade"))
     points = _point_refs()
-    return {"resources": resources, "events": events, "profiles": profiles, "points": points}
+    # Each learner's resources in the order taken up, from the library's timestamped events (xAPI
+    # completions weigh in the matrix but carry no position here; serving reads the same events).
+    sequences = {u: taking_order(t) for u, t in sorted(timeline.items())}
+    return {
+        "resources": resources,
+        "events": events,
+        "profiles": profiles,
+        "points": points,
+        "sequences": sequences,
+    }
 
 
 def _fingerprint(data: dict[str, Any], params: dict[str, Any]) -> str:
@@ -154,6 +173,8 @@ def _fingerprint(data: dict[str, Any], params: dict[str, Any]) -> str:
             repr((r["pk"], r["title"], r["tags"], r["subject"], r["stage"], r["province_code"])).encode()
         )
     h.update(np.asarray(data["events"], dtype=np.float64).tobytes())
+    for u, seq in data["sequences"].items():
+        h.update(np.asarray([u, *seq], dtype=np.int64).tobytes())
     h.update(np.asarray(data["profiles"], dtype=np.int64).tobytes())
     h.update(repr([(p.id, p.name, p.subject, p.stage) for p in data["points"]]).encode())
     return h.hexdigest()
@@ -216,15 +237,20 @@ def _build_lists(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _candidates(art: artefacts.Artefact, batch: int = 512) -> list[tuple[int, list[list[float]], list[int]]]:
-    """(user id, [[resource id, score], ...] best first, seen resource ids) for every learner."""
+def _candidates(
+    art: artefacts.Artefact, sequences: list[list[int]], batch: int = 512
+) -> list[tuple[int, list[list[float]], list[int]]]:
+    """(user id, [[resource id, score], ...] best first, seen resource ids) for every learner;
+    ``sequences``: each matrix row's item columns in the order taken (the model's next-resource
+    component scores with them)."""
     out = []
     m = art.user_items
     n_items = m.shape[1]
     k = min(N_CANDIDATES, n_items)
     for start in range(0, m.shape[0], batch):
         rows = m[start : start + batch]
-        scores = np.asarray(art.model.score_users(rows), dtype=np.float64)
+        seqs = sequences[start : start + batch]
+        scores = np.asarray(art.model.score_users(rows, sequences=seqs), dtype=np.float64)
         for i in range(rows.shape[0]):
             seen = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
             s = scores[i].copy()
@@ -274,11 +300,15 @@ def recommender_fit(*, params: dict[str, Any] | None = None, force: bool = False
         )
     # The content component keeps a dense item × item similarity: only for a modest catalogue.
     features = item_features(resources) if len(resources) <= CONTENT_MAX_ITEMS else None
-    model = HybridRecommender(**params).fit(matrix, features)
+    # One ordered column list per matrix row (empty for learners known only from xAPI).
+    sequences = [
+        [items[r] for r in data["sequences"].get(int(u), ()) if r in items] for u in user_ids.tolist()
+    ]
+    model = HybridRecommender(**params).fit(matrix, features, sequences=sequences)
     art = artefacts.Artefact(
         model=model, user_ids=user_ids, item_ids=item_ids, user_items=matrix, **_build_lists(data)
     )
-    candidates = _candidates(art) if len(user_ids) and len(item_ids) else []
+    candidates = _candidates(art, sequences) if len(user_ids) and len(item_ids) else []
     seconds = time.perf_counter() - started
     with transaction.atomic():
         RecommenderModel.objects.filter(is_current=True).update(is_current=False)
