@@ -8,7 +8,7 @@ a target already mastered 400 ``field=targets``, another student's path 404.
 
 # No `from __future__ import annotations`: Django Ninja reads these annotations at run time.
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -209,7 +209,7 @@ def my_paths(request):  # type: ignore[no-untyped-def]
 )
 def path_start(request, body: PathIn):  # type: ignore[no-untyped-def]
     path = services.student_path_start(actor=request.user, targets=body.targets, title=body.title)
-    return 201, _path_out(path, selectors.path_plan(actor=request.user, path=path))
+    return Status(201, _path_out(path, selectors.path_plan(actor=request.user, path=path)))
 
 
 @router.get(
@@ -284,7 +284,7 @@ def assign(request, body: AssignIn):  # type: ignore[no-untyped-def]
         targets=body.targets,
         title=body.title,
     )
-    return 201, {"id": a.pk, "title": a.title, "targets": list(a.target_codes)}
+    return Status(201, {"id": a.pk, "title": a.title, "targets": list(a.target_codes)})
 
 
 class StudentProgressOut(Schema):
