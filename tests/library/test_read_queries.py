@@ -84,3 +84,48 @@ def test_a_viewers_province_is_known_without_a_query(username, django_assert_num
     roles_of(fresh)
     with django_assert_num_queries(0):
         assert policy.home_province_code(fresh) == expected.pop()
+
+
+def _page(resource: Resource) -> str:
+    from django.test import Client
+
+    response = Client().get(f"/library/r/{resource.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_reads_versions_reviews_and_collections_once_and_follows_every_change(make_resource):
+    """The public part of a resource page is cached; each change a visitor must see reaches the
+    page at once: a re-rating with the same stars and a new text (the counters do not move), a
+    collection gained or lost, an approved new version; a pending version never shows."""
+    import io
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resource = make_resource(status="published", visibility="public")
+    teacher, admin, curator = user("teacher"), user("school_admin"), user("cq_bureau")
+    services.resource_rate(actor=teacher, resource_id=resource.pk, value=4, review="例题讲得清楚")
+    assert "例题讲得清楚" in _page(resource)
+    with CaptureQueriesContext(connection) as queries:
+        _page(resource)
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "library_resourceversion" not in tables and "library_collection" not in tables
+    assert '"library_engagement"."review"' not in tables  # the reviews come from the cache
+
+    services.resource_rate(actor=teacher, resource_id=resource.pk, value=4, review="改为：习题偏少")
+    page = _page(resource)
+    assert "改为：习题偏少" in page and "例题讲得清楚" not in page
+
+    collection = services.collection_create(actor=curator, title="缓存测试合集", kind="topic")
+    services.collection_add(actor=curator, collection_id=collection.pk, resource_id=resource.pk)
+    assert "缓存测试合集" in _page(resource)
+    services.collection_remove(actor=curator, collection_id=collection.pk, resource_id=resource.pk)
+    assert "缓存测试合集" not in _page(resource)
+
+    services.version_upload(
+        actor=teacher, resource_id=resource.pk, fileobj=io.BytesIO(b"second version\n"), filename="第二版.txt"
+    )
+    assert "第二版.txt" not in _page(resource)  # pending: the audience still sees version 1
+    services.resource_approve(actor=admin, resource_id=resource.pk)
+    assert "第二版.txt" in _page(resource)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek, TruncYear
 
@@ -246,6 +249,67 @@ def blob_duplicates(*, actor: Any, version: ResourceVersion) -> list[Resource]:
         .exclude(pk=version.resource_id)
         .distinct()[:10]
     )
+
+
+PUBLIC_PART_SECONDS = 60
+
+
+def _public_part_key(resource_id: int) -> str:
+    return f"library:resource-public-part:{resource_id}"
+
+
+def resource_public_part(*, resource: Resource) -> dict[str, list[SimpleNamespace]]:
+    """What a resource page shows alike to every visitor who does not see pending changes: the
+    approved versions (newest first), the reviews and the collections holding it, as plain values.
+
+    The resource page is the costliest of the common reads (ADR 0012); these three queries are most
+    of it, so they are cached (the shared cache: Redis in production) for ``PUBLIC_PART_SECONDS``.
+    The entry carries a stamp of the resource row the caller just read with its access check —
+    ``modified_at`` (every version or lifecycle change), the rating counters and ``quality`` (which
+    moves with the number of collections) — and is recomputed when the stamp differs; ratings and
+    collection changes also drop it at once (``resource_public_part_forget``). A reviewer's new name
+    or a renamed collection shows within a minute. Access is never cached: the caller has checked it.
+    """
+    stamp = (
+        resource.modified_at,
+        resource.status,
+        resource.rating_count,
+        resource.rating_sum,
+        resource.quality,
+    )
+    key = _public_part_key(resource.pk)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]  # type: ignore[no-any-return]
+    versions = resource.versions.select_related("blob").filter(review=ResourceVersion.Review.APPROVED)
+    part = {
+        "versions": [
+            SimpleNamespace(
+                number=v.number,
+                filename=v.filename,
+                note=v.note,
+                uploaded_at=v.uploaded_at,
+                review=v.review,
+                blob=SimpleNamespace(size=v.blob.size, sha256=v.blob.sha256, kind=v.blob.kind),
+            )
+            for v in versions.order_by("-number")
+        ],
+        "reviews": [
+            SimpleNamespace(value=e.value, review=e.review, at=e.at, user=str(e.user) if e.user else "")
+            for e in resource_reviews(resource=resource)
+        ],
+        "collections": [SimpleNamespace(pk=c.pk, title=c.title) for c in resource.collections.all()],
+    }
+    cache.set(key, (stamp, part), PUBLIC_PART_SECONDS)
+    return part
+
+
+def resource_public_part_forget(resource_id: int) -> None:
+    """Drop the cached public part now and again after the transaction commits (a page read between
+    the two would otherwise cache the state before the change)."""
+    key = _public_part_key(resource_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def resource_reviews(*, resource: Resource, limit: int = 50) -> list[Engagement]:

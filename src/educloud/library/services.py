@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from educloud.lib.errors import InvalidInput, NotFound, PermissionDenied
-from educloud.library import policy, vocab
+from educloud.library import policy, selectors, vocab
 from educloud.library.models import (
     AccessRequest,
     Collection,
@@ -158,6 +158,9 @@ def resources_reindex(*, resources: Iterable[Resource] | None = None) -> int:
 
 
 def _refresh_quality(resource: Resource) -> None:
+    """Recompute ``quality`` after a rating or a collection change (and forget the cached public
+    part of its page, which shows both)."""
+    selectors.resource_public_part_forget(resource.pk)
     resource.refresh_from_db(fields=["rating_sum", "rating_count"])
     resource.quality = resource_quality(
         rating_sum=resource.rating_sum,
@@ -402,7 +405,9 @@ def resource_approve(*, actor: Any, resource_id: int, note: str = "") -> Resourc
     resource.reviewed_by = actor
     resource.review_note = note.strip()[:500]
     resource.save()
-    resource.versions.filter(review=ResourceVersion.Review.PENDING).update(review=ResourceVersion.Review.APPROVED)
+    resource.versions.filter(review=ResourceVersion.Review.PENDING).update(
+        review=ResourceVersion.Review.APPROVED
+    )
     _index(resource)
     return resource
 

@@ -41,7 +41,6 @@ PREVIEWABLE = {
 _FORM_FIELDS = services.EDITABLE_FIELDS  # the form edits exactly what the service accepts
 
 
-
 def _vocab_context() -> dict[str, Any]:
     return {
         "SUBJECTS": vocab.SUBJECTS,
@@ -123,11 +122,17 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
         return _error_page(request, exc)
     if resource.status == Resource.Status.PUBLISHED:
         services.resource_view_record(actor=request.user, resource=resource)
-    versions = list(selectors.resource_versions(actor=request.user, resource=resource))
+    sees_pending = selectors.sees_pending(request.user, resource)
+    if sees_pending:  # the owner and the reviewers: every version, fresh
+        versions: list[Any] = list(selectors.resource_versions(actor=request.user, resource=resource))
+        reviews: list[Any] = selectors.resource_reviews(resource=resource)
+        collections: Any = resource.collections.all()
+    else:  # everyone else sees the same approved versions, reviews and collections (cached)
+        part = selectors.resource_public_part(resource=resource)
+        versions, reviews, collections = part["versions"], part["reviews"], part["collections"]
     approved = [v for v in versions if v.review == ResourceVersion.Review.APPROVED]
     # What the audience sees: the newest approved version (a draft's owner previews its newest).
     current = approved[0] if approved else (versions[0] if versions else None)
-    sees_pending = selectors.sees_pending(request.user, resource)
     return render(
         request,
         "library/resource.html",
@@ -136,7 +141,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
             "versions": versions,
             "current": current,
             "preview": PREVIEWABLE.get(current.blob.kind) if current else None,
-            "reviews": selectors.resource_reviews(resource=resource),
+            "reviews": reviews,
             "state": selectors.engagement_state(actor=request.user, resource=resource),
             "is_owner": policy.is_owner(request.user, resource),
             "is_reviewer": policy.is_reviewer(request.user, resource),
@@ -145,7 +150,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
             "pending_versions": [v for v in versions if v.review == ResourceVersion.Review.PENDING]
             if sees_pending and resource.status == Resource.Status.PUBLISHED
             else [],
-            "collections": resource.collections.all(),
+            "collections": collections,
             "my_collections": (
                 Collection.objects.filter(curated_by=request.user) if request.user.is_authenticated else []
             ),
