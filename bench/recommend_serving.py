@@ -71,6 +71,11 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
     library = demo_library_seed(seed=args.seed, n_resources=args.resources, n_events=args.events)
     demo_learning_seed(seed=args.seed)
     rec = demo_recommend_seed(seed=args.seed)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # planner statistics, as autovacuum keeps them in production
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {
         "schools": schools,
         "resources": library.published,

@@ -204,6 +204,7 @@ def recommendations(*, actor: User, k: int = 10, cached: bool = True) -> Recomme
     rows = list(
         library_api.visible_resources(actor)
         .filter(pk__in=list(pool))
+        .order_by()  # the re-ranker orders them; the browse order would only cost a sort
         .values("pk", "title", "subject", "stage", "type", "province_code", "quality")
     )
     home = _home_province(actor)
