@@ -117,7 +117,9 @@ def test_another_origin_is_refused(group, people):
     async def scenario() -> None:
         headers = [h for h in _HEADERS[people["teacher"].pk] if h[0] != b"origin"]
         comm = WebsocketCommunicator(
-            application, f"/ws/community/groups/{group.pk}/", headers=[*headers, (b"origin", b"http://evil.example")]
+            application,
+            f"/ws/community/groups/{group.pk}/",
+            headers=[*headers, (b"origin", b"http://evil.example")],
         )
         connected, _ = await comm.connect()
         assert not connected
@@ -132,7 +134,10 @@ def test_a_student_enters_only_the_class_space_of_their_class(people):
     services.group_join(actor=people["student"], group_id=space.pk)
     home = people["student"].student_profile.school
     other = (  # a student of the same school and grade, another class
-        StudentProfile.objects.filter(school=home, grade=5).exclude(class_label="1班").select_related("user").first()
+        StudentProfile.objects.filter(school=home, grade=5)
+        .exclude(class_label="1班")
+        .select_related("user")
+        .first()
     )
     _HEADERS[other.user.pk] = session_headers(other.user)
 
@@ -206,7 +211,9 @@ def test_a_mention_in_chat_notifies_the_member_live(group, people):
         assert (await watcher.connect())[0]
         room = _room(group.pk, people["teacher"])
         assert (await room.connect())[0]
-        await room.send_to(text_data=json.dumps({"type": "chat", "body": f"@{people['sc'].username} 请看教案"}))
+        await room.send_to(
+            text_data=json.dumps({"type": "chat", "body": f"@{people['sc'].username} 请看教案"})
+        )
         note = await _until(watcher, "notify")
         assert note["kind"] == "mention" and note["group_id"] == group.pk
         await room.disconnect()
@@ -226,7 +233,7 @@ def _redis_reachable() -> bool:
 
 @pytest.mark.skipif(
     not _redis_reachable() and os.environ.get("CI") != "true",
-    reason="Redis is not reachable at 127.0.0.1:6379 (in CI it must be: CI=true makes this test run and fail)",
+    reason="Redis not reachable at 127.0.0.1:6379 (with CI=true this test runs, and fails, instead)",
 )
 def test_chat_goes_through_the_real_redis_channel_layer(group, people, settings):
     settings.CHANNEL_LAYERS = {

@@ -15,6 +15,7 @@ from django.db import transaction
 from educloud.accounts.api import StudentProfile, User
 from educloud.community.models import (
     Group,
+    Invitation,
     LessonPlan,
     LessonPlanVersion,
     Membership,
@@ -84,9 +85,11 @@ def demo_community_seed(*, seed: int) -> CommunitySeedReport:
         sc_teachers[0] if sc_teachers else teacher,
     )
     Membership.objects.get_or_create(group=reading, user=teacher)
-    group(
+    mentoring = group(
         "新教师成长营（演示·仅限邀请）", "新入职教师的导师制研修", users["school_admin"], visibility="invite"
     )
+    if len(sc_teachers) > 1:  # a pending invitation (to a pseudonymous 金堂 teacher)
+        Invitation.objects.create(group=mentoring, invitee=sc_teachers[1], invited_by=users["school_admin"])
 
     student_profile = StudentProfile.objects.filter(user=users["student"]).select_related("school").first()
     if student_profile is not None:

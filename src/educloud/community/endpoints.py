@@ -338,8 +338,14 @@ def thread_create(request, group_id: Id, payload: ThreadIn):  # type: ignore[no-
 @router.get("/threads/{thread_id}", response=with_errors(ThreadDetailOut, LOGIN_ERRORS))
 def thread_detail(request, thread_id: Id):  # type: ignore[no-untyped-def]
     thread, posts = selectors.thread_get(actor=request.user, thread_id=thread_id)
-    thread.posts = posts
-    return thread
+    return {
+        "id": thread.pk,
+        "group_id": thread.group_id,
+        "title": thread.title,
+        "created_at": thread.created_at,
+        "last_activity": thread.last_activity,
+        "posts": posts,
+    }
 
 
 @router.post("/threads/{thread_id}/replies", response=with_errors({201: PostOut}, LOGIN_ERRORS))
