@@ -24,19 +24,19 @@ CONFLICT = {409: ErrorOut}
 Version = Annotated[int, Field(ge=1, le=2**31 - 1, description="版本号（从 1 起）")]
 
 
-class GroupIn(Schema):
+class CommunityGroupIn(Schema):
     name: str = Field(max_length=60)
     description: str = Field("", max_length=500)
     visibility: str = Field("public", description="public（社区成员可直接加入）| invite（仅限邀请）")
 
 
-class ClassSpaceIn(Schema):
+class CommunityClassSpaceIn(Schema):
     grade: int = Field(ge=1, le=12)
     class_label: str = Field(max_length=16)
     name: str = Field("", max_length=60)
 
 
-class GroupOut(Schema):
+class CommunityGroupOut(Schema):
     id: int
     name: str
     description: str
@@ -49,22 +49,22 @@ class GroupOut(Schema):
         return obj.pk in context["request"].community_groups
 
 
-class MemberOut(Schema):
+class CommunityMemberOut(Schema):
     user_id: int
     label: str
     role: str
 
 
-class GroupDetailOut(GroupOut):
-    members: list[MemberOut]
+class CommunityGroupDetailOut(CommunityGroupOut):
+    members: list[CommunityMemberOut]
     online: list[dict]  # type: ignore[type-arg]
 
 
-class InviteIn(Schema):
+class CommunityInviteIn(Schema):
     username: str = Field(max_length=150)
 
 
-class InvitationOut(Schema):
+class CommunityInvitationOut(Schema):
     id: int
     group_id: int
     group: str
@@ -75,15 +75,15 @@ class InvitationOut(Schema):
         return obj.group.name
 
 
-class AnswerIn(Schema):
+class CommunityAnswerIn(Schema):
     accept: bool
 
 
-class RoleIn(Schema):
+class CommunityRoleIn(Schema):
     role: str = Field(description="moderator | member")
 
 
-class PostOut(Schema):
+class CommunityPostOut(Schema):
     id: int
     author: str
     body: str
@@ -96,18 +96,18 @@ class PostOut(Schema):
         return [{"resource_id": rid, "title": title} for rid, title in obj.attachments]
 
 
-class ThreadIn(Schema):
+class CommunityThreadIn(Schema):
     title: str = Field(max_length=120)
     body: str = Field(max_length=MAX_BODY)
     resource_ids: list[Id] = Field(default_factory=list, max_length=5)
 
 
-class ReplyIn(Schema):
+class CommunityReplyIn(Schema):
     body: str = Field(max_length=MAX_BODY)
     resource_ids: list[Id] = Field(default_factory=list, max_length=5)
 
 
-class ThreadOut(Schema):
+class CommunityThreadOut(Schema):
     id: int
     group_id: int
     title: str
@@ -115,22 +115,22 @@ class ThreadOut(Schema):
     last_activity: dt.datetime
 
 
-class ThreadDetailOut(ThreadOut):
-    posts: list[PostOut]
+class CommunityThreadDetailOut(CommunityThreadOut):
+    posts: list[CommunityPostOut]
 
 
-class PlanIn(Schema):
+class CommunityPlanIn(Schema):
     title: str = Field(max_length=120)
     body: str = Field(max_length=MAX_PLAN)
 
 
-class VersionIn(Schema):
+class CommunityVersionIn(Schema):
     base_version: int = Field(ge=0, le=2**31 - 1, description="编辑所基于的版本号（乐观并发）")
     body: str = Field(max_length=MAX_PLAN)
     note: str = Field("", max_length=200)
 
 
-class CommentOut(Schema):
+class CommunityCommentOut(Schema):
     id: int
     author: str
     body: str
@@ -141,13 +141,13 @@ class CommentOut(Schema):
         return str(obj.author) if obj.author else "已注销用户"
 
 
-class VersionOut(Schema):
+class CommunityVersionOut(Schema):
     number: int
     author: str
     note: str
     created_at: dt.datetime
     body: str
-    comments: list[CommentOut]
+    comments: list[CommunityCommentOut]
 
     @staticmethod
     def resolve_author(obj) -> str:  # type: ignore[no-untyped-def]
@@ -158,44 +158,44 @@ class VersionOut(Schema):
         return list(obj.comments.all())
 
 
-class PlanOut(Schema):
+class CommunityPlanOut(Schema):
     id: int
     group_id: int
     title: str
     current_number: int
 
 
-class PlanDetailOut(PlanOut):
-    versions: list[VersionOut]
+class CommunityPlanDetailOut(CommunityPlanOut):
+    versions: list[CommunityVersionOut]
 
 
-class DiffOut(Schema):
+class CommunityDiffOut(Schema):
     a: int
     b: int
     unified: str
 
 
-class CommentIn(Schema):
+class CommunityCommentIn(Schema):
     body: str = Field(max_length=MAX_BODY)
 
 
-class ReportIn(Schema):
+class CommunityReportIn(Schema):
     reason: str = Field(max_length=200)
 
 
-class ReportOut(Schema):
+class CommunityReportOut(Schema):
     id: int
     post_id: int
     reason: str
     created_at: dt.datetime
 
 
-class ModerateIn(Schema):
+class CommunityModerateIn(Schema):
     action: str = Field(description="hide | unhide")
     reason: str = Field(max_length=200)
 
 
-class ModerationOut(Schema):
+class CommunityModerationOut(Schema):
     id: int
     post_id: int
     action: str
@@ -208,12 +208,12 @@ class ModerationOut(Schema):
         return str(obj.actor) if obj.actor else "已注销用户"
 
 
-class ReportsOut(Schema):
-    reports: list[ReportOut]
-    log: list[ModerationOut]
+class CommunityReportsOut(Schema):
+    reports: list[CommunityReportOut]
+    log: list[CommunityModerationOut]
 
 
-class NotificationOut(Schema):
+class CommunityNotificationOut(Schema):
     id: int
     kind: str
     group_id: int
@@ -235,15 +235,15 @@ class NotificationOut(Schema):
         return obj.read_at is not None
 
 
-class ReadIn(Schema):
+class CommunityReadIn(Schema):
     ids: list[Id] | None = Field(None, max_length=500, description="不填：全部标为已读")
 
 
-class CountOut(Schema):
+class CommunityCountOut(Schema):
     count: int
 
 
-class OkOut(Schema):
+class CommunityOkOut(Schema):
     ok: bool = True
 
 
@@ -251,29 +251,29 @@ def _mine(request) -> None:  # type: ignore[no-untyped-def]
     request.community_groups = selectors.my_group_ids(request.user)
 
 
-@router.get("/groups", response=with_errors(list[GroupOut], LOGIN_ERRORS))
+@router.get("/groups", response=with_errors(list[CommunityGroupOut], LOGIN_ERRORS))
 def groups(request):  # type: ignore[no-untyped-def]
     """The caller's groups and every public 教研组 (for teachers, school admins and bureau staff)."""
     _mine(request)
     return list(selectors.group_list(actor=request.user)[:500])
 
 
-@router.post("/groups", response=with_errors({201: GroupOut}, LOGIN_ERRORS))
-def group_create(request, payload: GroupIn):  # type: ignore[no-untyped-def]
+@router.post("/groups", response=with_errors({201: CommunityGroupOut}, LOGIN_ERRORS))
+def group_create(request, payload: CommunityGroupIn):  # type: ignore[no-untyped-def]
     group = services.group_create(actor=request.user, **payload.dict())
     _mine(request)
     return Status(201, group)
 
 
-@router.post("/class-spaces", response=with_errors({201: GroupOut}, LOGIN_ERRORS))
-def class_space_create(request, payload: ClassSpaceIn):  # type: ignore[no-untyped-def]
+@router.post("/class-spaces", response=with_errors({201: CommunityGroupOut}, LOGIN_ERRORS))
+def class_space_create(request, payload: CommunityClassSpaceIn):  # type: ignore[no-untyped-def]
     """A class space for one of the teacher's classes: only that class's students may join."""
     group = services.class_space_create(actor=request.user, **payload.dict())
     _mine(request)
     return Status(201, group)
 
 
-@router.get("/groups/{group_id}", response=with_errors(GroupDetailOut, LOGIN_ERRORS))
+@router.get("/groups/{group_id}", response=with_errors(CommunityGroupDetailOut, LOGIN_ERRORS))
 def group_detail(request, group_id: Id):  # type: ignore[no-untyped-def]
     group = services.group_for(request.user, group_id)
     _mine(request)
@@ -282,60 +282,62 @@ def group_detail(request, group_id: Id):  # type: ignore[no-untyped-def]
     return group
 
 
-@router.post("/groups/{group_id}/join", response=with_errors(OkOut, LOGIN_ERRORS))
+@router.post("/groups/{group_id}/join", response=with_errors(CommunityOkOut, LOGIN_ERRORS))
 def group_join(request, group_id: Id):  # type: ignore[no-untyped-def]
     services.group_join(actor=request.user, group_id=group_id)
     return {"ok": True}
 
 
-@router.post("/groups/{group_id}/leave", response=with_errors(OkOut, LOGIN_ERRORS))
+@router.post("/groups/{group_id}/leave", response=with_errors(CommunityOkOut, LOGIN_ERRORS))
 def group_leave(request, group_id: Id):  # type: ignore[no-untyped-def]
     services.group_leave(actor=request.user, group_id=group_id)
     return {"ok": True}
 
 
-@router.put("/groups/{group_id}/members/{user_id}", response=with_errors(MemberOut, LOGIN_ERRORS))
-def member_role(request, group_id: Id, user_id: Id, payload: RoleIn):  # type: ignore[no-untyped-def]
+@router.put("/groups/{group_id}/members/{user_id}", response=with_errors(CommunityMemberOut, LOGIN_ERRORS))
+def member_role(request, group_id: Id, user_id: Id, payload: CommunityRoleIn):  # type: ignore[no-untyped-def]
     m = services.member_role_set(actor=request.user, group_id=group_id, user_id=user_id, role=payload.role)
     return {"user_id": m.user_id, "label": selectors.labels([m.user_id]).get(m.user_id, ""), "role": m.role}
 
 
-@router.post("/groups/{group_id}/invitations", response=with_errors({201: InvitationOut}, LOGIN_ERRORS))
-def invite(request, group_id: Id, payload: InviteIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/groups/{group_id}/invitations", response=with_errors({201: CommunityInvitationOut}, LOGIN_ERRORS)
+)
+def invite(request, group_id: Id, payload: CommunityInviteIn):  # type: ignore[no-untyped-def]
     return Status(201, services.invite(actor=request.user, group_id=group_id, username=payload.username))
 
 
-@router.get("/invitations", response=with_errors(list[InvitationOut], LOGIN_ERRORS))
+@router.get("/invitations", response=with_errors(list[CommunityInvitationOut], LOGIN_ERRORS))
 def invitations(request):  # type: ignore[no-untyped-def]
     """The caller's pending invitations."""
     return selectors.invitations(actor=request.user)
 
 
-@router.post("/invitations/{invitation_id}", response=with_errors(InvitationOut, LOGIN_ERRORS))
-def invitation_answer(request, invitation_id: Id, payload: AnswerIn):  # type: ignore[no-untyped-def]
+@router.post("/invitations/{invitation_id}", response=with_errors(CommunityInvitationOut, LOGIN_ERRORS))
+def invitation_answer(request, invitation_id: Id, payload: CommunityAnswerIn):  # type: ignore[no-untyped-def]
     return services.invitation_answer(actor=request.user, invitation_id=invitation_id, accept=payload.accept)
 
 
-@router.get("/groups/{group_id}/messages", response=with_errors(list[PostOut], LOGIN_ERRORS))
+@router.get("/groups/{group_id}/messages", response=with_errors(list[CommunityPostOut], LOGIN_ERRORS))
 def messages(request, group_id: Id):  # type: ignore[no-untyped-def]
     """The last 50 chat messages (members only; send new ones over the WebSocket)."""
     services.member_group(request.user, group_id)
     return selectors.chat_history(actor=request.user, group_id=group_id)
 
 
-@router.get("/groups/{group_id}/threads", response=with_errors(list[ThreadOut], LOGIN_ERRORS))
+@router.get("/groups/{group_id}/threads", response=with_errors(list[CommunityThreadOut], LOGIN_ERRORS))
 def threads(request, group_id: Id):  # type: ignore[no-untyped-def]
     services.member_group(request.user, group_id)
     return selectors.thread_list(actor=request.user, group_id=group_id)
 
 
-@router.post("/groups/{group_id}/threads", response=with_errors({201: ThreadOut}, LOGIN_ERRORS))
-def thread_create(request, group_id: Id, payload: ThreadIn):  # type: ignore[no-untyped-def]
+@router.post("/groups/{group_id}/threads", response=with_errors({201: CommunityThreadOut}, LOGIN_ERRORS))
+def thread_create(request, group_id: Id, payload: CommunityThreadIn):  # type: ignore[no-untyped-def]
     thread = services.thread_create(actor=request.user, group_id=group_id, **payload.dict())
     return Status(201, thread)
 
 
-@router.get("/threads/{thread_id}", response=with_errors(ThreadDetailOut, LOGIN_ERRORS))
+@router.get("/threads/{thread_id}", response=with_errors(CommunityThreadDetailOut, LOGIN_ERRORS))
 def thread_detail(request, thread_id: Id):  # type: ignore[no-untyped-def]
     thread, posts = selectors.thread_get(actor=request.user, thread_id=thread_id)
     return {
@@ -348,25 +350,25 @@ def thread_detail(request, thread_id: Id):  # type: ignore[no-untyped-def]
     }
 
 
-@router.post("/threads/{thread_id}/replies", response=with_errors({201: PostOut}, LOGIN_ERRORS))
-def reply(request, thread_id: Id, payload: ReplyIn):  # type: ignore[no-untyped-def]
+@router.post("/threads/{thread_id}/replies", response=with_errors({201: CommunityPostOut}, LOGIN_ERRORS))
+def reply(request, thread_id: Id, payload: CommunityReplyIn):  # type: ignore[no-untyped-def]
     post = services.reply_create(actor=request.user, thread_id=thread_id, **payload.dict())
     _thread, posts = selectors.thread_get(actor=request.user, thread_id=thread_id)
     return Status(201, next(p for p in posts if p.id == post.pk))
 
 
-@router.get("/groups/{group_id}/plans", response=with_errors(list[PlanOut], LOGIN_ERRORS))
+@router.get("/groups/{group_id}/plans", response=with_errors(list[CommunityPlanOut], LOGIN_ERRORS))
 def plans(request, group_id: Id):  # type: ignore[no-untyped-def]
     services.member_group(request.user, group_id)
     return selectors.plan_list(actor=request.user, group_id=group_id)
 
 
-@router.post("/groups/{group_id}/plans", response=with_errors({201: PlanOut}, LOGIN_ERRORS))
-def plan_create(request, group_id: Id, payload: PlanIn):  # type: ignore[no-untyped-def]
+@router.post("/groups/{group_id}/plans", response=with_errors({201: CommunityPlanOut}, LOGIN_ERRORS))
+def plan_create(request, group_id: Id, payload: CommunityPlanIn):  # type: ignore[no-untyped-def]
     return Status(201, services.plan_create(actor=request.user, group_id=group_id, **payload.dict()))
 
 
-@router.get("/plans/{plan_id}", response=with_errors(PlanDetailOut, LOGIN_ERRORS))
+@router.get("/plans/{plan_id}", response=with_errors(CommunityPlanDetailOut, LOGIN_ERRORS))
 def plan_detail(request, plan_id: Id):  # type: ignore[no-untyped-def]
     plan, versions = selectors.plan_get(actor=request.user, plan_id=plan_id)
     return {
@@ -378,8 +380,10 @@ def plan_detail(request, plan_id: Id):  # type: ignore[no-untyped-def]
     }
 
 
-@router.post("/plans/{plan_id}/versions", response=with_errors({201: PlanOut}, LOGIN_ERRORS, CONFLICT))
-def plan_save(request, plan_id: Id, payload: VersionIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/plans/{plan_id}/versions", response=with_errors({201: CommunityPlanOut}, LOGIN_ERRORS, CONFLICT)
+)
+def plan_save(request, plan_id: Id, payload: CommunityVersionIn):  # type: ignore[no-untyped-def]
     """Save a new version. ``base_version`` must be the latest number, else 409 and nothing is saved."""
     services.plan_save(
         actor=request.user,
@@ -391,44 +395,45 @@ def plan_save(request, plan_id: Id, payload: VersionIn):  # type: ignore[no-unty
     return Status(201, services.plan_for(request.user, plan_id))
 
 
-@router.get("/plans/{plan_id}/diff", response=with_errors(DiffOut, LOGIN_ERRORS))
+@router.get("/plans/{plan_id}/diff", response=with_errors(CommunityDiffOut, LOGIN_ERRORS))
 def plan_diff(request, plan_id: Id, a: Version, b: Version):  # type: ignore[no-untyped-def]
     """Unified diff (difflib) between versions ``a`` and ``b``."""
     return selectors.plan_diff(actor=request.user, plan_id=plan_id, a=a, b=b)
 
 
 @router.post(
-    "/plans/{plan_id}/versions/{number}/comments", response=with_errors({201: CommentOut}, LOGIN_ERRORS)
+    "/plans/{plan_id}/versions/{number}/comments",
+    response=with_errors({201: CommunityCommentOut}, LOGIN_ERRORS),
 )
-def version_comment(request, plan_id: Id, number: Version, payload: CommentIn):  # type: ignore[no-untyped-def]
+def version_comment(request, plan_id: Id, number: Version, payload: CommunityCommentIn):  # type: ignore[no-untyped-def]
     return Status(
         201, services.version_comment(actor=request.user, plan_id=plan_id, number=number, body=payload.body)
     )
 
 
-@router.post("/posts/{post_id}/reports", response=with_errors({201: ReportOut}, LOGIN_ERRORS))
-def report(request, post_id: Id, payload: ReportIn):  # type: ignore[no-untyped-def]
+@router.post("/posts/{post_id}/reports", response=with_errors({201: CommunityReportOut}, LOGIN_ERRORS))
+def report(request, post_id: Id, payload: CommunityReportIn):  # type: ignore[no-untyped-def]
     return Status(201, services.post_report(actor=request.user, post_id=post_id, reason=payload.reason))
 
 
-@router.post("/posts/{post_id}/moderation", response=with_errors({201: ModerationOut}, LOGIN_ERRORS))
-def moderate(request, post_id: Id, payload: ModerateIn):  # type: ignore[no-untyped-def]
+@router.post("/posts/{post_id}/moderation", response=with_errors({201: CommunityModerationOut}, LOGIN_ERRORS))
+def moderate(request, post_id: Id, payload: CommunityModerateIn):  # type: ignore[no-untyped-def]
     """Hide or unhide a post (the group's owner and moderators); audited."""
     return Status(201, services.post_moderate(actor=request.user, post_id=post_id, **payload.dict()))
 
 
-@router.get("/groups/{group_id}/reports", response=with_errors(ReportsOut, LOGIN_ERRORS))
+@router.get("/groups/{group_id}/reports", response=with_errors(CommunityReportsOut, LOGIN_ERRORS))
 def reports(request, group_id: Id):  # type: ignore[no-untyped-def]
     """Open reports and the moderation log (the group's owner and moderators)."""
     open_reports, log = selectors.reports(actor=request.user, group_id=group_id)
     return {"reports": open_reports, "log": log}
 
 
-@router.get("/notifications", response=with_errors(list[NotificationOut], LOGIN_ERRORS))
+@router.get("/notifications", response=with_errors(list[CommunityNotificationOut], LOGIN_ERRORS))
 def notifications(request):  # type: ignore[no-untyped-def]
     return selectors.notifications(actor=request.user)
 
 
-@router.post("/notifications/read", response=with_errors(CountOut, LOGIN_ERRORS))
-def notifications_read(request, payload: ReadIn):  # type: ignore[no-untyped-def]
+@router.post("/notifications/read", response=with_errors(CommunityCountOut, LOGIN_ERRORS))
+def notifications_read(request, payload: CommunityReadIn):  # type: ignore[no-untyped-def]
     return {"count": services.notifications_read(actor=request.user, ids=payload.ids)}
