@@ -168,6 +168,7 @@ def test_bad_frames_get_clear_errors_and_the_connection_stays(group, people):
             {"text_data": json.dumps({"type": "shout", "body": "x"})},
             {"text_data": json.dumps({"type": "chat", "body": "   "})},
             {"text_data": json.dumps({"type": "chat", "body": 42})},
+            {"text_data": json.dumps({"type": "chat", "body": "a\x00b"})},
             {"text_data": json.dumps({"type": "chat", "body": "长" * 2001}, ensure_ascii=False)},
         ]
         details = []
@@ -177,7 +178,7 @@ def test_bad_frames_get_clear_errors_and_the_connection_stays(group, people):
             details.append(frame["detail"])
         assert details[0] == "只接受文本（JSON）消息"
         assert details[1].startswith("消息过大")
-        assert "不能为空" in details[5] and "过长" in details[7]
+        assert "不能为空" in details[5] and "空字符" in details[7] and "过长" in details[8]
         await comm.send_to(text_data=json.dumps({"type": "ping"}))
         assert (await _until(comm, "pong"))["type"] == "pong"
         await comm.disconnect()

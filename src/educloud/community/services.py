@@ -65,9 +65,18 @@ def text(value: Any, *, field: str, label: str, limit: int = MAX_BODY) -> str:
     cleaned = str(value or "").strip()
     if not cleaned:
         raise InvalidInput(f"{label}不能为空", field=field)
+    if "\x00" in cleaned:  # PostgreSQL cannot store U+0000; WebSocket frames pass no HTTP middleware
+        raise InvalidInput(f"{label}不能包含空字符（U+0000）", field=field)
     if len(cleaned) > limit:
         raise InvalidInput(f"{label}过长：最多 {limit} 字，现有 {len(cleaned)} 字", field=field)
     return cleaned
+
+
+def optional_text(value: Any, *, field: str, label: str, limit: int) -> str:
+    cleaned = str(value or "").strip()
+    if "\x00" in cleaned:
+        raise InvalidInput(f"{label}不能包含空字符（U+0000）", field=field)
+    return cleaned[:limit]
 
 
 def group_channel(group_id: int) -> str:
@@ -156,7 +165,7 @@ def group_create(*, actor: Any, name: str, description: str = "", visibility: st
         raise InvalidInput("公开方式应为 public 或 invite", field="visibility")
     group = Group.objects.create(
         name=text(name, field="name", label="教研组名称", limit=60),
-        description=str(description or "").strip()[:500],
+        description=optional_text(description, field="description", label="简介", limit=500),
         visibility=visibility,
         owner=actor,
     )
@@ -175,7 +184,9 @@ def class_space_create(*, actor: Any, grade: int, class_label: str, name: str = 
     match = [
         c
         for c in class_list(actor=actor)
-        if c.school_code in codes and c.grade == grade and c.class_label == str(class_label).strip()
+        if c.school_code in codes
+        and c.grade == grade
+        and c.class_label == optional_text(class_label, field="class_label", label="班级", limit=16)
     ]
     if not match:
         raise InvalidInput("你任教的学校没有这个班级", field="class_label")
@@ -225,7 +236,8 @@ def invite(*, actor: Any, group_id: int, username: str) -> Invitation:
     group = group_for(actor, group_id)
     if not actor.has_perm("community.invite", group):
         raise PermissionDenied("只有组长和管理员可以邀请成员")
-    invitee = User.objects.filter(username=str(username or "").strip(), is_active=True).first()
+    name = optional_text(username, field="username", label="用户名", limit=150)
+    invitee = User.objects.filter(username=name, is_active=True).first() if name else None
     if invitee is None or not roles.may_belong(invitee, group):
         raise InvalidInput(
             "找不到可邀请的用户：教研组只接纳教师、学校管理员和教育行政部门人员，班级空间只接纳本班学生和本校教师",
@@ -413,7 +425,11 @@ def plan_save(*, actor: Any, plan_id: int, base_number: int, body: str, note: st
     try:
         with transaction.atomic():
             version = LessonPlanVersion.objects.create(
-                plan=plan, number=number, body=content, author=actor, note=str(note or "").strip()[:200]
+                plan=plan,
+                number=number,
+                body=content,
+                author=actor,
+                note=optional_text(note, field="note", label="修改说明", limit=200),
             )
     except IntegrityError:  # a concurrent save took the number (SQLite has no row lock)
         raise VersionConflict(
