@@ -257,3 +257,19 @@ def test_chat_goes_through_the_real_redis_channel_layer(group, people, settings)
 
     with _capture_commits():
         async_to_sync(scenario)()
+
+
+def test_leaving_the_group_closes_the_members_open_room(group, people):
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        comm = _room(group.pk, people["sc"])
+        assert (await comm.connect())[0]
+        await _until(comm, "presence")
+        await database_sync_to_async(services.group_leave)(actor=people["sc"], group_id=group.pk)
+        frame = await _until(comm, "error")
+        assert frame["detail"] == "你已不是本组成员"
+        assert (await comm.receive_output())["code"] == CLOSE_NOT_MEMBER
+
+    with _capture_commits():
+        async_to_sync(scenario)()
