@@ -210,6 +210,24 @@ def _governance_digest() -> list[Any]:
     ]
 
 
+def _community_digest() -> list[Any]:
+    from educloud.community import models as c
+
+    return [
+        list(c.Group.objects.order_by("id").values_list("id", "name", "visibility")),
+        list(c.Membership.objects.order_by("id").values_list("id", "group_id", "user_id", "role")),
+        list(c.Invitation.objects.order_by("id").values_list("id", "status")),
+        list(c.Post.objects.order_by("id").values_list("id", "hidden", "body")),
+        [c.Thread.objects.count(), c.Attachment.objects.count(), c.Report.objects.count()],
+        list(c.LessonPlan.objects.order_by("id").values_list("id", "current_number")),
+        [
+            c.LessonPlanVersion.objects.count(),
+            c.VersionComment.objects.count(),
+            c.ModerationAction.objects.count(),
+        ],
+    ]
+
+
 def _digest() -> str:
     """What the writes could change, in a few aggregate queries."""
     from educloud.learning.models import Item, KnowledgePoint, Prerequisite
@@ -240,6 +258,7 @@ def _digest() -> str:
         _governance_digest(),
         *_pairing_digest(),
         _assessment_digest(),
+        _community_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -1001,6 +1020,133 @@ API.update(
 )
 
 
+# --- community (教研组, 集体备课, moderation): the demo's groups, looked up when the calls are made ----
+# The 川渝初中数学教研组 is public: every community member (staff) sees it; its members (of the demo
+# roles) are the teacher (owner), the school admin and the two county bureaus. The 新教师成长营 is
+# invite-only (owner: the school admin); the class space holds the teacher and the student.
+MATHS_MEMBERS = {"teacher", "school_admin", "yongchuan_bureau", "jintang_bureau"}
+COMMUNITY_STAFF = {
+    "joint_office",
+    "cq_bureau",
+    "sc_bureau",
+    "chengdu_bureau",
+    "yongchuan_bureau",
+    "jintang_bureau",
+    "school_admin",
+    "teacher",
+}
+
+
+def _community_ids() -> dict[str, Any]:
+    from educloud.community.models import Group, Invitation, LessonPlan, Post, Thread
+
+    groups = Group.objects.filter(is_synthetic=True)
+    maths = groups.get(name__startswith="川渝初中数学")
+    return {
+        "maths": maths.pk,
+        "invite": groups.get(visibility="invite", kind="teaching").pk,
+        "space": groups.get(kind="class_space").pk,
+        "thread": Thread.objects.filter(group=maths).order_by("pk")[0].pk,
+        "plan": LessonPlan.objects.filter(group=maths).order_by("pk")[0].pk,
+        "post": Post.objects.filter(group=maths, hidden=False).order_by("pk")[0].pk,
+        "invitation": Invitation.objects.filter(status="pending").order_by("pk")[0].pk,
+        "member": maths.memberships.filter(role="member").order_by("pk")[0].user_id,
+    }
+
+
+def _com_reads(template: str, members: set[str] | None = None) -> Calls:
+    """A read; out of scope for every role outside ``members`` (None: a read anyone may make)."""
+
+    def calls(role: str, w: World) -> Iterator[Call]:
+        outside = members is not None and role not in members
+        yield Call("GET", template.format(**_community_ids()), out_of_scope=outside)
+
+    return calls
+
+
+def _com_write(allowed: set[str], method: str, template: str, data: Any) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        if role not in allowed:
+            yield Call(method, template.format(**_community_ids()), data, out_of_scope=True, write=True)
+
+    return calls
+
+
+C = "/api/v1/community"
+_PLAN_SAVE = {"base_version": 3, "body": "篡改"}
+API.update(
+    {
+        ("GET", f"{C}/groups"): _com_reads(f"{C}/groups"),
+        ("POST", f"{C}/groups"): _com_write(COMMUNITY_STAFF, "POST", f"{C}/groups", {"name": "篡改"}),
+        ("POST", f"{C}/class-spaces"): _com_write(
+            {"teacher"}, "POST", f"{C}/class-spaces", {"grade": 5, "class_label": "1班"}
+        ),
+        ("GET", f"{C}/groups/{{group_id}}"): lambda role, w: iter(
+            [
+                *_com_reads(f"{C}/groups/{{maths}}", COMMUNITY_STAFF)(role, w),
+                *_com_reads(f"{C}/groups/{{invite}}", {"school_admin"})(role, w),
+                *_com_reads(f"{C}/groups/{{space}}", {"teacher", "student"})(role, w),
+            ]
+        ),
+        ("POST", f"{C}/groups/{{group_id}}/join"): lambda role, w: iter(
+            [
+                *_com_write({"school_admin"}, "POST", f"{C}/groups/{{invite}}/join", {})(role, w),
+                *_com_write({"teacher", "student"}, "POST", f"{C}/groups/{{space}}/join", {})(role, w),
+            ]
+        ),
+        ("POST", f"{C}/groups/{{group_id}}/leave"): _com_write(
+            {"school_admin"}, "POST", f"{C}/groups/{{invite}}/leave", {}
+        ),
+        ("PUT", f"{C}/groups/{{group_id}}/members/{{user_id}}"): _com_write(
+            {"teacher"}, "PUT", f"{C}/groups/{{maths}}/members/{{member}}", {"role": "moderator"}
+        ),
+        ("POST", f"{C}/groups/{{group_id}}/invitations"): _com_write(
+            {"teacher"}, "POST", f"{C}/groups/{{maths}}/invitations", {"username": "cq_bureau"}
+        ),
+        ("GET", f"{C}/invitations"): _com_reads(f"{C}/invitations"),
+        ("POST", f"{C}/invitations/{{invitation_id}}"): _com_write(
+            set(), "POST", f"{C}/invitations/{{invitation}}", {"accept": True}
+        ),
+        ("GET", f"{C}/groups/{{group_id}}/messages"): _com_reads(
+            f"{C}/groups/{{maths}}/messages", MATHS_MEMBERS
+        ),
+        ("GET", f"{C}/groups/{{group_id}}/threads"): _com_reads(
+            f"{C}/groups/{{maths}}/threads", MATHS_MEMBERS
+        ),
+        ("POST", f"{C}/groups/{{group_id}}/threads"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/groups/{{maths}}/threads", {"title": "篡改", "body": "篡改"}
+        ),
+        ("GET", f"{C}/threads/{{thread_id}}"): _com_reads(f"{C}/threads/{{thread}}", MATHS_MEMBERS),
+        ("POST", f"{C}/threads/{{thread_id}}/replies"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/threads/{{thread}}/replies", {"body": "篡改"}
+        ),
+        ("GET", f"{C}/groups/{{group_id}}/plans"): _com_reads(f"{C}/groups/{{maths}}/plans", MATHS_MEMBERS),
+        ("POST", f"{C}/groups/{{group_id}}/plans"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/groups/{{maths}}/plans", {"title": "篡改", "body": "篡改"}
+        ),
+        ("GET", f"{C}/plans/{{plan_id}}"): _com_reads(f"{C}/plans/{{plan}}", MATHS_MEMBERS),
+        ("POST", f"{C}/plans/{{plan_id}}/versions"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/plans/{{plan}}/versions", _PLAN_SAVE
+        ),
+        ("GET", f"{C}/plans/{{plan_id}}/diff"): _com_reads(f"{C}/plans/{{plan}}/diff?a=1&b=3", MATHS_MEMBERS),
+        ("POST", f"{C}/plans/{{plan_id}}/versions/{{number}}/comments"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/plans/{{plan}}/versions/1/comments", {"body": "篡改"}
+        ),
+        ("POST", f"{C}/posts/{{post_id}}/reports"): _com_write(
+            MATHS_MEMBERS, "POST", f"{C}/posts/{{post}}/reports", {"reason": "篡改"}
+        ),
+        ("POST", f"{C}/posts/{{post_id}}/moderation"): _com_write(
+            {"teacher"}, "POST", f"{C}/posts/{{post}}/moderation", {"action": "hide", "reason": "篡改"}
+        ),
+        ("GET", f"{C}/groups/{{group_id}}/reports"): _com_reads(f"{C}/groups/{{maths}}/reports", {"teacher"}),
+        ("GET", f"{C}/notifications"): _com_reads(f"{C}/notifications"),
+        ("POST", f"{C}/notifications/read"): lambda role, w: iter(
+            [Call("POST", f"{C}/notifications/read", {})]
+        ),
+    }
+)
+
+
 # The DELETE of a collection item is sent by _collection_writes (it needs an item of the collection).
 
 
@@ -1249,6 +1395,48 @@ PAGES.update(
                 {"title": "篡改", "kind": "report", "year": "2026"},
             ),
         ),
+    }
+)
+
+PAGES.update(
+    {
+        "community/": _com_write(COMMUNITY_STAFF, "POST", "/community/", {"kind": "group", "name": "篡改"}),
+        "community/g/<int:group_id>/": lambda role, w: iter(
+            [
+                *_com_reads("/community/g/{maths}/", COMMUNITY_STAFF)(role, w),
+                *_com_reads("/community/g/{invite}/", {"school_admin"})(role, w),
+                *_com_write(
+                    MATHS_MEMBERS,
+                    "POST",
+                    "/community/g/{maths}/",
+                    {"action": "thread", "title": "x", "body": "x"},
+                )(role, w),
+            ]
+        ),
+        "community/t/<int:thread_id>/": lambda role, w: iter(
+            [
+                *_com_reads("/community/t/{thread}/", MATHS_MEMBERS)(role, w),
+                *_com_write(MATHS_MEMBERS, "POST", "/community/t/{thread}/", {"body": "篡改"})(role, w),
+            ]
+        ),
+        "community/p/<int:plan_id>/": lambda role, w: iter(
+            [
+                *_com_reads("/community/p/{plan}/?a=1&b=2", MATHS_MEMBERS)(role, w),
+                *_com_write(
+                    MATHS_MEMBERS, "POST", "/community/p/{plan}/", {"base_version": "3", "body": "篡改"}
+                )(role, w),
+            ]
+        ),
+        "community/posts/<int:post_id>/report/": _com_write(
+            MATHS_MEMBERS, "POST", "/community/posts/{post}/report/", {"reason": "篡改"}
+        ),
+        "community/posts/<int:post_id>/moderate/": _com_write(
+            {"teacher"}, "POST", "/community/posts/{post}/moderate/", {"action": "hide", "reason": "篡改"}
+        ),
+        "community/invitations/<int:invitation_id>/": _com_write(
+            set(), "POST", "/community/invitations/{invitation}/", {"accept": "1"}
+        ),
+        "community/notifications/": _page_reads("/community/notifications/"),
     }
 )
 

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from educloud.assessment.endpoints import router as assessment_router
+from educloud.community.endpoints import router as community_router
 from educloud.equity.endpoints import router as equity_router
 from educloud.governance.endpoints import router as governance_router
 from educloud.learning.endpoints import router as learning_router
@@ -43,6 +44,7 @@ api.add_router("/assessment", assessment_router)
 api.add_router("/recommend", recommend_router)
 api.add_router("/pairing", pairing_router)
 api.add_router("/governance", governance_router)
+api.add_router("/community", community_router)
 
 
 @api.exception_handler(DomainError)

@@ -9,8 +9,12 @@ and a third less server CPU per request. uvicorn still owns the sockets, HTTP pa
 
 A request whose body comes without a ``Content-Length`` (``Transfer-Encoding: chunked``) goes to
 Django's ASGI handler instead, which reads the whole body: the WSGI handler would see an empty body,
-because WSGI has no length for it. Non-HTTP scopes (lifespan; websockets until an app serves them) are
-answered by a2wsgi: lifespan acknowledged, websockets closed.
+because WSGI has no length for it. Lifespan scopes are answered by a2wsgi (acknowledged).
+
+WebSocket scopes go to Django Channels (the community's live rooms, ADR 0019):
+``AllowedHostsOriginValidator`` refuses pages of other origins, ``AuthMiddlewareStack`` finds the
+user by the Django session cookie, ``URLRouter`` picks the consumer; an unknown path is closed.
+The channel layer is Redis when ``REDIS_URL`` is set, else process memory (one worker only).
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ _django_wsgi = WSGIMiddleware(
     get_wsgi_application(), workers=int(os.environ.get("EDUCLOUD_DB_POOL_MAX", "8"))
 )
 
+# Imported after Django is set up (the consumers import models).
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from educloud.community.routing import websocket_urlpatterns  # noqa: E402
+
+_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
 
 def body_without_length(scope: dict[str, Any]) -> bool:
     """True for an HTTP request that sends a body and no Content-Length (chunked)."""
@@ -39,7 +52,9 @@ def body_without_length(scope: dict[str, Any]) -> bool:
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "http" and body_without_length(scope):
+    if scope["type"] == "websocket":
+        await _websockets(scope, receive, send)
+    elif scope["type"] == "http" and body_without_length(scope):
         await _django_asgi(scope, receive, send)
     else:
         await _django_wsgi(scope, receive, send)

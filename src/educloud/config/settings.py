@@ -13,6 +13,8 @@ Everything a deployment changes comes from environment variables:
   (``EDUCLOUD_DB_POOL_MAX`` connections, default 8); false falls back to ``EDUCLOUD_CONN_MAX_AGE``.
 - ``REDIS_URL``: when set, Redis is the cache (shared by several workers: login and xAPI
   failure counters live there); otherwise a local-memory cache.
+  Redis also carries the channel layer (WebSocket messages between worker processes, ADR 0019);
+  without it the layer lives in process memory: one worker only (the demo).
 - ``EDUCLOUD_TRUSTED_PROXY_COUNT`` (default 0): how many reverse proxies stand in front; only then
   is ``X-Forwarded-For`` believed (``lib/client_address.py``). Login and hashing limits: see the
   ``EDUCLOUD_LOGIN_*``, ``EDUCLOUD_LRS_AUTH_*`` and ``EDUCLOUD_HASH_*`` lines below.
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "educloud.recommend",
     "educloud.pairing",
     "educloud.governance",
+    "educloud.community",
     "educloud.web",
 ]
 
@@ -153,6 +156,15 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Django Channels (community's WebSockets, ADR 0019): Redis between workers when REDIS_URL is set. The
+# in-memory layer reaches only the consumers of its own process: a single-process demo, not --workers N.
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
 # With a shared cache (Redis) a session is read from it and written through to the database: one query
@@ -247,6 +259,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
+        # fetch/XHR and WebSockets: this site only. CSP level 3 lets 'self' match ws:/wss: of the same
+        # host and port (the community's live rooms, ADR 0019); no other origin.
+        "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
