@@ -49,7 +49,9 @@ def test_json_body_with_an_escaped_backslash_before_u0000_is_text_and_allowed(lo
     client = login("joint_office")
     title = "转义示例 \\u0000"  # the six characters \u0000, not a NUL
     response = client.post(
-        "/api/v1/library/collections", json.dumps({"title": title, "kind": "topic"}), content_type="application/json"
+        "/api/v1/library/collections",
+        json.dumps({"title": title, "kind": "topic"}),
+        content_type="application/json",
     )
     assert response.status_code == 201, response.content[:300]
     assert response.json()["title"] == title
@@ -75,7 +77,9 @@ def test_page_with_a_nul_in_the_query_shows_the_chinese_error_page(client):
 def test_form_post_with_a_nul_is_refused(login):
     client = login("joint_office")
     response = client.post(
-        "/library/collections/new/", "title=a%00b&kind=topic", content_type="application/x-www-form-urlencoded"
+        "/library/collections/new/",
+        "title=a%00b&kind=topic",
+        content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400
     assert MESSAGE in response.content.decode()
