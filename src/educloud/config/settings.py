@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "educloud.recommend",
     "educloud.pairing",
     "educloud.governance",
+    "educloud.industry",
     "educloud.web",
 ]
 

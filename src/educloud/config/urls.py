@@ -19,6 +19,7 @@ urlpatterns = [
     path("recommend/", include("educloud.recommend.urls")),
     path("pairing/", include("educloud.pairing.urls")),
     path("governance/", include("educloud.governance.urls")),
+    path("industry/", include("educloud.industry.urls")),
     path("", include("educloud.web.urls")),
 ]
 

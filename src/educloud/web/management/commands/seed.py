@@ -10,6 +10,7 @@ from django.db import transaction
 from educloud.accounts.api import demo_people_seed, synthetic_people_delete
 from educloud.assessment.api import demo_assessment_seed
 from educloud.governance.api import demo_governance_seed
+from educloud.industry.api import demo_industry_seed
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
 from educloud.pairing.api import demo_pairing_seed
@@ -51,3 +52,4 @@ class Command(BaseCommand):
             self.stdout.write(str(demo_recommend_seed(seed=seed)))
             self.stdout.write(str(demo_pairing_seed(seed=seed)))
             self.stdout.write(str(demo_governance_seed(seed=seed)))
+            self.stdout.write(str(demo_industry_seed(seed=seed)))
