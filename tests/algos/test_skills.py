@@ -123,7 +123,9 @@ def test_exact_beats_or_ties_greedy_on_random_instances_and_meets_the_lp_bound()
         a = np.zeros((m + n, len(keep)))
         for t, (i, j) in enumerate(keep):
             a[i, t] = a[m + j, t] = 1
-        lp = linprog(-np.array([score[i, j] for i, j in keep]), A_ub=a, b_ub=np.concatenate([g, h]), bounds=(0, None))
+        lp = linprog(
+            -np.array([score[i, j] for i, j in keep]), A_ub=a, b_ub=np.concatenate([g, h]), bounds=(0, None)
+        )
         assert exact.total == pytest.approx(-lp.fun, rel=1e-7, abs=1e-7)
     assert strictly_better > 0  # greedy is not optimal in general
 

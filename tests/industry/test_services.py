@@ -173,21 +173,37 @@ def test_supply_only_from_a_vocational_schools_admin():
     assert supply.school_id == _voc_school_id()
     with pytest.raises(InvalidInput) as exc:  # the demo school_admin runs a primary school
         services.supply_publish(
-            actor=_user("school_admin"), major="x", industry="manufacturing", graduates_per_year=3, skills=[("焊接", 1)]
+            actor=_user("school_admin"),
+            major="x",
+            industry="manufacturing",
+            graduates_per_year=3,
+            skills=[("焊接", 1)],
         )
     assert exc.value.field == "school_id" and "只有中等职业学校和高等学校" in exc.value.message
     with pytest.raises(PermissionDenied):  # an enterprise or a teacher is no school admin
         services.supply_publish(
-            actor=_user("teacher"), major="x", industry="manufacturing", graduates_per_year=3, skills=[("焊接", 1)]
+            actor=_user("teacher"),
+            major="x",
+            industry="manufacturing",
+            graduates_per_year=3,
+            skills=[("焊接", 1)],
         )
     with pytest.raises(InvalidInput) as exc:  # same major twice
         services.supply_publish(
-            actor=_user(VOC_ADMIN), major="智能焊接技术", industry="manufacturing", graduates_per_year=3, skills=[("焊接", 1)]
+            actor=_user(VOC_ADMIN),
+            major="智能焊接技术",
+            industry="manufacturing",
+            graduates_per_year=3,
+            skills=[("焊接", 1)],
         )
     assert exc.value.field == "major"
     with pytest.raises(InvalidInput) as exc:
         services.supply_publish(
-            actor=_user(VOC_ADMIN), major="y", industry="manufacturing", graduates_per_year=3, skills=[("焊接", 9)]
+            actor=_user(VOC_ADMIN),
+            major="y",
+            industry="manufacturing",
+            graduates_per_year=3,
+            skills=[("焊接", 9)],
         )
     assert exc.value.field == "skills"
 
@@ -258,7 +274,10 @@ def test_order_class_lifecycle_with_enforced_transitions():
     with pytest.raises(InvalidInput) as exc:  # skipping a step
         services.order_class_advance(actor=school, order_class_id=order.pk, status="training", enrolled=10)
     assert exc.value.field == "status"
-    assert "当前为“已提议”，不能变为“培养中”" in exc.value.message and "可变为：已签约、已取消" in exc.value.message
+    assert (
+        "当前为“已提议”，不能变为“培养中”" in exc.value.message
+        and "可变为：已签约、已取消" in exc.value.message
+    )
     services.order_class_advance(actor=school, order_class_id=order.pk, status="agreed")
     services.order_class_advance(actor=enterprise, order_class_id=order.pk, status="enrolling")
     with pytest.raises(InvalidInput) as exc:
@@ -268,7 +287,9 @@ def test_order_class_lifecycle_with_enforced_transitions():
     with pytest.raises(InvalidInput) as exc:
         services.order_class_advance(actor=school, order_class_id=order.pk, status="completed", employed=29)
     assert exc.value.field == "employed"
-    done = services.order_class_advance(actor=enterprise, order_class_id=order.pk, status="completed", employed=25)
+    done = services.order_class_advance(
+        actor=enterprise, order_class_id=order.pk, status="completed", employed=25
+    )
     assert (done.status, done.enrolled, done.employed) == ("completed", 28, 25)
     with pytest.raises(InvalidInput, match="已是最终状态"):
         services.order_class_advance(actor=enterprise, order_class_id=order.pk, status="cancelled")
@@ -299,7 +320,11 @@ def test_only_parties_advance_an_order_class_and_bureaus_see_their_region():
 
 
 def _experts() -> list[User]:
-    ids = RoleAssignment.objects.filter(role=Role.EXPERT).order_by("user__username").values_list("user", flat=True)
+    ids = (
+        RoleAssignment.objects.filter(role=Role.EXPERT)
+        .order_by("user__username")
+        .values_list("user", flat=True)
+    )
     return list(User.objects.filter(pk__in=list(ids)).order_by("username"))[:3]
 
 
@@ -361,10 +386,17 @@ def test_normalisation_changes_the_order_when_a_harsh_judge_scores_only_some_ent
     office = _user("joint_office")
     judges = _experts()
     comp = services.competition_create(
-        actor=office, title="数控赛（测试）", skill="数控车床编程", kind="individual", judge_ids=[j.pk for j in judges]
+        actor=office,
+        title="数控赛（测试）",
+        skill="数控车床编程",
+        kind="individual",
+        judge_ids=[j.pk for j in judges],
     )
     admin = _user(VOC_ADMIN)
-    entries = [services.entry_register(actor=admin, competition_id=comp.pk, label=f"选手{k}", size=1) for k in range(3)]
+    entries = [
+        services.entry_register(actor=admin, competition_id=comp.pk, label=f"选手{k}", size=1)
+        for k in range(3)
+    ]
     services.judging_start(actor=office, competition_id=comp.pk)
     raw = {  # judge 0 is harsh on everybody; raw means alone would mislead
         judges[0]: [40, 45, 50],
@@ -379,6 +411,10 @@ def test_normalisation_changes_the_order_when_a_harsh_judge_scores_only_some_ent
     assert JudgeScore.objects.filter(entry__competition=comp).count() == 9
     with pytest.raises(InvalidInput) as exc:
         services.competition_create(
-            actor=office, title="x", skill="焊接", kind="individual", judge_ids=[_user("teacher").pk, judges[0].pk]
+            actor=office,
+            title="x",
+            skill="焊接",
+            kind="individual",
+            judge_ids=[_user("teacher").pk, judges[0].pk],
         )
     assert exc.value.field == "judge_ids"
