@@ -246,7 +246,7 @@ def test_allocation_exact_is_never_below_greedy_on_the_demo():
     assert report is not None
     assert report.exact.total >= report.greedy.total - 1e-9
     placed = {}
-    for i, j, q in report.exact.flows:
+    for _, j, q in report.exact.flows:
         placed[j] = placed.get(j, 0) + q
     assert all(placed[j] <= report.demands[j].headcount for j in placed)
 
