@@ -1,4 +1,4 @@
-"""In Chromium: an enterprise publishes a talent demand and sees matched schools with explanations; the gap chart draws.
+"""In Chromium: an enterprise publishes a demand, sees matched schools with explanations; the gap chart draws.
 
 The shared fixtures of ``tests/browser.py``: the real server (``educloud demo``) in a fresh
 ``EDUCLOUD_HOME``, Debian's Chromium driven by Playwright.
