@@ -46,7 +46,7 @@ class SynonymIn(Schema):
     name: str = Field(max_length=40)
 
 
-class SkillLevel(Schema):
+class SkillLevelIn(Schema):
     name: str = Field(max_length=40, description="技能名称或同义词")
     level: int = Field(ge=1, le=5, description="等级 1–5")
 
@@ -62,7 +62,7 @@ class DemandIn(Schema):
     county: str = Field(max_length=6, description="区县 GB/T 2260 代码")
     headcount: int = Field(ge=1, le=services.MAX_COUNT)
     deadline: dt.date
-    skills: list[SkillLevel] = Field(max_length=services.MAX_SKILLS)
+    skills: list[SkillLevelIn] = Field(max_length=services.MAX_SKILLS)
     description: str = Field("", max_length=2000)
     enterprise_id: Id | None = None
 
@@ -99,7 +99,7 @@ class SupplyIn(Schema):
     major: str = Field(max_length=60)
     industry: str = Field(max_length=16)
     graduates_per_year: int = Field(ge=1, le=services.MAX_COUNT)
-    skills: list[SkillLevel] = Field(max_length=services.MAX_SKILLS)
+    skills: list[SkillLevelIn] = Field(max_length=services.MAX_SKILLS)
     school_id: Id | None = None
 
 
@@ -127,7 +127,7 @@ def _supply(s: Supply) -> dict:
     }
 
 
-class MatchOut(Schema):
+class DemandMatchOut(Schema):
     supply_id: int
     school_id: int
     school: str
@@ -142,7 +142,7 @@ class MatchOut(Schema):
     explanation: str
 
 
-class FlowOut(Schema):
+class AllocationFlowOut(Schema):
     supply_id: int
     demand_id: int
     graduates: int
@@ -158,10 +158,10 @@ class AllocationOut(Schema):
     greedy_seconds: float
     positions: int
     graduates: int
-    flows: list[FlowOut]
+    flows: list[AllocationFlowOut]
 
 
-class GapOut(Schema):
+class SupplyGapOut(Schema):
     key: str
     label: str
     demand: int
@@ -177,7 +177,7 @@ class OrderClassIn(Schema):
     planned_size: int = Field(ge=1, le=services.MAX_COUNT)
 
 
-class TransitionIn(Schema):
+class OrderClassTransitionIn(Schema):
     status: str = Field(max_length=12, description="agreed|enrolling|training|completed|cancelled")
     enrolled: int | None = Field(None, ge=0, le=services.MAX_COUNT, description="进入培养时：实际录取人数")
     employed: int | None = Field(None, ge=0, le=services.MAX_COUNT, description="结业时：被录用人数")
@@ -243,20 +243,20 @@ def _competition(c: Competition) -> dict:
     }
 
 
-class EntryIn(Schema):
+class CompetitionEntryIn(Schema):
     label: str = Field(max_length=60, description="队名或选手化名（不填真实姓名）")
     size: int = Field(ge=1, le=20)
     school_id: Id | None = None
 
 
-class EntryOut(Schema):
+class CompetitionEntryOut(Schema):
     id: int
     label: str
     school: str
     size: int
 
 
-class ScoreIn(Schema):
+class JudgeScoreIn(Schema):
     score: float = Field(ge=0, le=1000)
 
 
@@ -340,7 +340,7 @@ def demand_close(request, demand_id: Id):  # type: ignore[no-untyped-def]
 
 @router.get(
     "/demands/{demand_id}/matches",
-    response=E(list[MatchOut], LOGIN_ERRORS),
+    response=E(list[DemandMatchOut], LOGIN_ERRORS),
     summary="按技能匹配的院校专业（附匹配与缺少的技能）",
 )
 def demand_matches(request, demand_id: Id):  # type: ignore[no-untyped-def]
@@ -405,7 +405,9 @@ def allocation(request):  # type: ignore[no-untyped-def]
 
 
 @router.get(
-    "/gap", response=E(list[GapOut], LOGIN_ERRORS), summary="供需缺口（需求 − 供给；by=city|county|industry）"
+    "/gap",
+    response=E(list[SupplyGapOut], LOGIN_ERRORS),
+    summary="供需缺口（需求 − 供给；by=city|county|industry）",
 )
 def gap(request, by: Literal["city", "county", "industry"] = "city"):  # type: ignore[no-untyped-def]
     return [
@@ -435,7 +437,7 @@ def order_class_propose(request, payload: OrderClassIn):  # type: ignore[no-unty
     response=E(OrderClassOut, LOGIN_ERRORS),
     summary="推进订单班状态：已提议→已签约→招生中→培养中→已结业（或取消）",
 )
-def order_class_advance(request, order_class_id: Id, payload: TransitionIn):  # type: ignore[no-untyped-def]
+def order_class_advance(request, order_class_id: Id, payload: OrderClassTransitionIn):  # type: ignore[no-untyped-def]
     return _order(
         services.order_class_advance(actor=request.user, order_class_id=order_class_id, **payload.dict())
     )
@@ -458,10 +460,10 @@ def competition_create(request, payload: CompetitionIn):  # type: ignore[no-unty
 
 @router.post(
     "/competitions/{competition_id}/entries",
-    response=E({201: EntryOut}, LOGIN_ERRORS),
+    response=E({201: CompetitionEntryOut}, LOGIN_ERRORS),
     summary="报名（职业院校管理员、教师）",
 )
-def entry_register(request, competition_id: Id, payload: EntryIn):  # type: ignore[no-untyped-def]
+def entry_register(request, competition_id: Id, payload: CompetitionEntryIn):  # type: ignore[no-untyped-def]
     entry = services.entry_register(actor=request.user, competition_id=competition_id, **payload.dict())
     return Status(
         201, {"id": entry.pk, "label": entry.label, "school": entry.school.name, "size": entry.size}
@@ -480,7 +482,7 @@ def judging_start(request, competition_id: Id):  # type: ignore[no-untyped-def]
 @router.put(
     "/entries/{entry_id}/score", response=E(dict[str, float], LOGIN_ERRORS), summary="评分（本竞赛评委）"
 )
-def score_submit(request, entry_id: Id, payload: ScoreIn):  # type: ignore[no-untyped-def]
+def score_submit(request, entry_id: Id, payload: JudgeScoreIn):  # type: ignore[no-untyped-def]
     made = services.score_submit(actor=request.user, entry_id=entry_id, score=payload.score)
     return {"score": made.score}
 
