@@ -418,3 +418,60 @@ def test_normalisation_changes_the_order_when_a_harsh_judge_scores_only_some_ent
             judge_ids=[_user("teacher").pk, judges[0].pk],
         )
     assert exc.value.field == "judge_ids"
+
+
+def test_training_bases_and_apprenticeships_are_registered_by_a_party():
+    enterprise = Enterprise.objects.get(name=DEMO_ENTERPRISE)
+    base = services.base_create(
+        actor=_user("enterprise"),
+        enterprise_id=enterprise.pk,
+        school_id=_voc_school_id(),
+        name="智能制造实训基地（测试）",
+        capacity=60,
+        majors="数控技术应用、工业机器人技术应用",
+    )
+    assert base in selectors.base_list(actor=_user(VOC_ADMIN))
+    assert base not in selectors.base_list(actor=_user("student"))
+    with pytest.raises(PermissionDenied):
+        services.base_create(
+            actor=_user("school_admin"),
+            enterprise_id=enterprise.pk,
+            school_id=_voc_school_id(),
+            name="x",
+            capacity=1,
+            majors="x",
+        )
+    with pytest.raises(InvalidInput) as exc:
+        services.base_create(
+            actor=_user("enterprise"),
+            enterprise_id=enterprise.pk,
+            school_id=_voc_school_id(),
+            name="x",
+            capacity=0,
+            majors="x",
+        )
+    assert exc.value.field == "capacity"
+    start = dt.date(2026, 9, 1)
+    agreement = services.apprenticeship_create(
+        actor=_user(VOC_ADMIN),
+        enterprise_id=enterprise.pk,
+        school_id=_voc_school_id(),
+        major="焊接",
+        apprentices=12,
+        mentors=4,
+        starts_on=start,
+        ends_on=start + dt.timedelta(days=700),
+    )
+    assert agreement in selectors.apprenticeship_list(actor=_user("enterprise"))
+    with pytest.raises(InvalidInput) as exc:
+        services.apprenticeship_create(
+            actor=_user(VOC_ADMIN),
+            enterprise_id=enterprise.pk,
+            school_id=_voc_school_id(),
+            major="焊接",
+            apprentices=12,
+            mentors=4,
+            starts_on=start,
+            ends_on=start,
+        )
+    assert exc.value.field == "ends_on"
