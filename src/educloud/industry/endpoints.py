@@ -14,11 +14,12 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from educloud.industry import rules, selectors, services
-from educloud.industry.models import Competition, Demand, OrderClass, Supply
+from educloud.industry.models import Competition, Demand, Industry, OrderClass, Supply
 from educloud.lib.api_errors import LOGIN_ERRORS, with_errors
 from educloud.lib.bounds import Id
 
 router = Router(tags=["industry"], auth=django_auth)
+IndustryCode = Literal[tuple(Industry.values)]  # type: ignore[valid-type]
 E = with_errors
 
 
@@ -311,7 +312,7 @@ def synonym_add(request, skill_id: Id, payload: SynonymIn):  # type: ignore[no-u
 @router.get(
     "/demands", response=E(list[DemandOut], LOGIN_ERRORS), summary="人才需求（招聘中；mine=true 只看本企业）"
 )
-def demands(request, mine: bool = False, industry: str | None = None):  # type: ignore[no-untyped-def]
+def demands(request, mine: bool = False, industry: IndustryCode | None = None):  # type: ignore[no-untyped-def]
     ids = rules.enterprise_ids(request.user) if mine else None
     return [
         _demand(d)
@@ -365,7 +366,7 @@ def demand_matches(request, demand_id: Id):  # type: ignore[no-untyped-def]
 
 
 @router.get("/supplies", response=E(list[SupplyOut], LOGIN_ERRORS), summary="职业院校人才供给（专业）")
-def supplies(request, industry: str | None = None):  # type: ignore[no-untyped-def]
+def supplies(request, industry: IndustryCode | None = None):  # type: ignore[no-untyped-def]
     return [_supply(s) for s in selectors.supply_list(industry=industry)]
 
 

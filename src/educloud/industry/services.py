@@ -70,6 +70,9 @@ def _audit(actor: Any, verb: str, target: object) -> None:
 
 def _text(value: Any, *, field: str, label: str, max_length: int, required: bool = True) -> str:
     text = str(value or "").strip()
+    # NUL and other control characters (PostgreSQL refuses NUL in text)
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise InvalidInput(f"{label}含有不可见的控制字符", field=field)
     if required and not text:
         raise InvalidInput(f"请填写{label}", field=field)
     if len(text) > max_length:
@@ -251,7 +254,8 @@ def synonym_add(*, actor: Any, skill_id: int, name: str) -> SkillSynonym:
 
 
 def _county(code: Any) -> County:
-    county = County.objects.filter(pk=str(code or "")).first()
+    text = str(code or "")
+    county = County.objects.filter(pk=text).first() if text.isascii() and text.isdigit() else None
     if county is None:
         raise InvalidInput(f"区县代码“{str(code)[:12]}”不在成渝地区双城经济圈内", field="county")
     return county
