@@ -42,7 +42,7 @@ lint: venv
 
 # Each prints our figure beside its peer's. Sizes are modest by default; the issue notes give the
 # commands for the reported runs (e.g. bench/search.py --n 1000000, bench/lrs.py --n 10000000).
-BENCHES := bench/kt.py bench/equity.py bench/search.py bench/lrs.py bench/load.py bench/irt.py bench/cat.py bench/recommend.py bench/recommend_serving.py bench/pairing.py bench/budgeting.py
+BENCHES := bench/kt.py bench/equity.py bench/search.py bench/lrs.py bench/load.py bench/irt.py bench/cat.py bench/recommend.py bench/recommend_serving.py bench/pairing.py bench/budgeting.py bench/industry.py
 bench: venv
 	@for script in $(BENCHES); do echo "== $$script =="; $(BIN)/python $$script || exit 1; done
 

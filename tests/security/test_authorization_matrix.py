@@ -259,6 +259,7 @@ def _digest() -> str:
         *_pairing_digest(),
         _assessment_digest(),
         _community_digest(),
+        _industry_digest(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
@@ -1440,6 +1441,243 @@ PAGES.update(
     }
 )
 
+# --- industry (产教融合, ADR 0020): ids set up in _setup_ids; writes aimed outside the caller's rights ---
+# Demands, supplies, vocabulary, gap, allocation and competitions are read by every logged-in user; order
+# classes, bases and apprenticeships by the parties, the joint office and the bureaus of either party's
+# region. No demo role in ROLES administers a vocational school (``voc_admin`` does, and is not a role here),
+# so supply and entries are refused to all of them when aimed at that school.
+
+
+def _industry_ids() -> dict[str, Any]:
+    from educloud.accounts.api import Role, RoleAssignment, User
+    from educloud.industry.demo import DEMO_ENTERPRISE, VOC_ADMIN
+    from educloud.industry.models import Competition, Demand, Enterprise, Entry, JudgeScore, OrderClass, Skill
+
+    voc_school = RoleAssignment.objects.get(user__username=VOC_ADMIN).school_id
+    other = Enterprise.objects.exclude(name=DEMO_ENTERPRISE).order_by("name")[0]
+    # a competition in judging whose judges do not include the demo `expert`
+    others = list(
+        User.objects.filter(roles__role=Role.EXPERT).exclude(username="expert").order_by("username")[:2]
+    )
+    foreign, made = Competition.objects.get_or_create(
+        title="矩阵竞赛（他人评审）",
+        defaults={"skill": Skill.objects.get(code="SK-WELD"), "kind": "individual", "status": "judging"},
+    )
+    if made:
+        foreign.judges.set(others)
+        entry = Entry.objects.create(competition=foreign, school_id=voc_school, label="矩阵选手", size=1)
+        JudgeScore.objects.create(entry=entry, judge=others[0], score=50)
+    # an order class of another enterprise with a school outside 永川区 and 金堂县
+    order = (
+        OrderClass.objects.exclude(enterprise__name=DEMO_ENTERPRISE)
+        .exclude(school__county_id__in=["500118", "510121"])
+        .exclude(enterprise__county_id__in=["500118", "510121"])
+        .select_related("school__county", "enterprise__county")
+        .order_by("pk")[0]
+    )
+    places = [(c.province_id, c.city_id, c.code) for c in (order.school.county, order.enterprise.county)]
+    return {
+        "voc_school": voc_school,
+        "other_enterprise": other.pk,
+        "other_demand": Demand.objects.filter(enterprise=other).order_by("pk")[0].pk,
+        "demand": Demand.objects.order_by("pk")[0].pk,
+        "skill": Skill.objects.order_by("pk")[0].pk,
+        "published": Competition.objects.get(is_synthetic=True, status="published").pk,
+        "judging": Competition.objects.get(is_synthetic=True, status="judging").pk,
+        "foreign_competition": foreign.pk,
+        "foreign_entry": foreign.entries.get().pk,
+        "order": order.pk,
+        "order_places": places,
+    }
+
+
+def _industry_digest() -> list[Any]:
+    from educloud.industry import models as m
+
+    return [
+        list(m.Skill.objects.order_by("id").values_list("id", "code", "name", "occupation_code")),
+        list(m.SkillSynonym.objects.order_by("id").values_list("id", "name")),
+        list(m.Demand.objects.order_by("id").values_list("id", "status", "headcount")),
+        m.DemandSkill.objects.count(),
+        list(m.Supply.objects.order_by("id").values_list("id", "major", "graduates_per_year")),
+        m.SupplySkill.objects.count(),
+        list(m.OrderClass.objects.order_by("id").values_list("id", "status", "enrolled", "employed")),
+        list(m.Competition.objects.order_by("id").values_list("id", "status")),
+        list(m.Entry.objects.order_by("id").values_list("id", "label", "rank")),
+        list(m.JudgeScore.objects.order_by("id").values_list("id", "score")),
+    ]
+
+
+def _ind_sees_order(role: str, w: World) -> bool:
+    scope = VIEW[role]
+    if scope is None:
+        return False
+    level, code = scope
+    return level == "all" or any(
+        (level == "province" and p == code)
+        or (level == "city" and c == code)
+        or (level == "county" and k == code)
+        for p, c, k in w.ids["industry"]["order_places"]
+    )
+
+
+def _ind_write(allowed: set[str], method: str, template: str, data: Any) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        if role not in allowed:
+            ids = w.ids["industry"]
+            payload = {
+                k: (v.format(**ids) if isinstance(v, str) and "{" in v else v) for k, v in data.items()
+            }
+            payload = {
+                k: (int(v) if isinstance(v, str) and v.isdigit() and k.endswith("_id") else v)
+                for k, v in payload.items()
+            }
+            yield Call(method, template.format(**ids), payload, out_of_scope=True, write=True)
+
+    return calls
+
+
+def _ind_reads(*templates: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        for template in templates:
+            yield Call("GET", template.format(**w.ids["industry"]))
+
+    return calls
+
+
+def _ind_order_read(template: str) -> Calls:
+    def calls(role: str, w: World) -> Iterator[Call]:
+        yield Call("GET", template.format(**w.ids["industry"]), out_of_scope=not _ind_sees_order(role, w))
+
+    return calls
+
+
+_IND_FUTURE = "2099-12-31"
+_IND_DEMAND = {
+    "position": "越权岗位",
+    "industry": "manufacturing",
+    "county": "500118",
+    "headcount": 3,
+    "deadline": _IND_FUTURE,
+    "skills": [{"name": "焊接", "level": 2}],
+    "enterprise_id": "{other_enterprise}",
+}
+_IND_SUPPLY = {
+    "major": "越权专业",
+    "industry": "manufacturing",
+    "graduates_per_year": 3,
+    "skills": [{"name": "焊接", "level": 2}],
+    "school_id": "{voc_school}",
+}
+_IND_ORDER = {
+    "enterprise_id": "{other_enterprise}",
+    "school_id": "{voc_school}",
+    "title": "越权订单班",
+    "major": "x",
+    "planned_size": 3,
+}
+_IND_COMPETITION = {"title": "越权竞赛", "skill": "焊接", "kind": "individual", "judge_ids": [1, 2]}
+IND = "/api/v1/industry"
+API.update(
+    {
+        ("GET", f"{IND}/skills"): _ind_reads(f"{IND}/skills"),
+        ("POST", f"{IND}/skills"): _ind_write(
+            {"joint_office"}, "POST", f"{IND}/skills", {"code": "ZZ", "name": "越权技能", "category": "x"}
+        ),
+        ("POST", f"{IND}/skills/{{skill_id}}/synonyms"): _ind_write(
+            {"joint_office"}, "POST", f"{IND}/skills/{{skill}}/synonyms", {"name": "越权同义词"}
+        ),
+        ("GET", f"{IND}/demands"): _ind_reads(
+            f"{IND}/demands", f"{IND}/demands?mine=true&industry=automotive"
+        ),
+        # the enterprise may publish for itself, not for another enterprise: aimed at another, for everybody
+        ("POST", f"{IND}/demands"): _ind_write(set(), "POST", f"{IND}/demands", _IND_DEMAND),
+        ("GET", f"{IND}/demands/{{demand_id}}"): _ind_reads(f"{IND}/demands/{{demand}}"),
+        ("POST", f"{IND}/demands/{{demand_id}}/close"): _ind_write(
+            set(), "POST", f"{IND}/demands/{{other_demand}}/close", {}
+        ),
+        ("GET", f"{IND}/demands/{{demand_id}}/matches"): _ind_reads(f"{IND}/demands/{{demand}}/matches"),
+        ("GET", f"{IND}/supplies"): _ind_reads(f"{IND}/supplies", f"{IND}/supplies?industry=software"),
+        ("POST", f"{IND}/supplies"): _ind_write(set(), "POST", f"{IND}/supplies", _IND_SUPPLY),
+        ("GET", f"{IND}/allocation"): _aggregate(f"{IND}/allocation"),
+        ("GET", f"{IND}/gap"): _ind_reads(f"{IND}/gap", f"{IND}/gap?by=county", f"{IND}/gap?by=industry"),
+        ("GET", f"{IND}/order-classes"): _ind_reads(f"{IND}/order-classes"),
+        ("POST", f"{IND}/order-classes"): _ind_write(set(), "POST", f"{IND}/order-classes", _IND_ORDER),
+        ("POST", f"{IND}/order-classes/{{order_class_id}}/transition"): _ind_write(
+            set(), "POST", f"{IND}/order-classes/{{order}}/transition", {"status": "cancelled"}
+        ),
+        ("GET", f"{IND}/competitions"): _ind_reads(f"{IND}/competitions"),
+        ("POST", f"{IND}/competitions"): _ind_write(
+            {"joint_office"}, "POST", f"{IND}/competitions", _IND_COMPETITION
+        ),
+        ("POST", f"{IND}/competitions/{{competition_id}}/entries"): _ind_write(
+            set(),
+            "POST",
+            f"{IND}/competitions/{{judging}}/entries",
+            {"label": "越权", "size": 1, "school_id": "{voc_school}"},
+        ),
+        ("POST", f"{IND}/competitions/{{competition_id}}/judging"): _ind_write(
+            {"joint_office"}, "POST", f"{IND}/competitions/{{judging}}/judging", {}
+        ),
+        ("PUT", f"{IND}/entries/{{entry_id}}/score"): _ind_write(
+            set(), "PUT", f"{IND}/entries/{{foreign_entry}}/score", {"score": 1}
+        ),
+        ("POST", f"{IND}/competitions/{{competition_id}}/publish"): _ind_write(
+            {"joint_office"}, "POST", f"{IND}/competitions/{{judging}}/publish", {}
+        ),
+        ("GET", f"{IND}/competitions/{{competition_id}}/results"): _ind_reads(
+            f"{IND}/competitions/{{published}}/results", f"{IND}/competitions/{{judging}}/results"
+        ),
+    }
+)
+_IND_FORM = {**_IND_DEMAND, "skills": "焊接 2", "headcount": "3"}
+PAGES.update(
+    {
+        "industry/": _ind_reads("/industry/"),
+        "industry/demands/new/": _gov_and(
+            _ind_reads("/industry/demands/new/"),
+            _ind_write({"enterprise"}, "POST", "/industry/demands/new/", _IND_FORM),
+        ),
+        "industry/demands/<int:demand_id>/": _gov_and(
+            _ind_reads("/industry/demands/{demand}/"),
+            _ind_write(set(), "POST", "/industry/demands/{other_demand}/", {}),
+        ),
+        "industry/supply/new/": _gov_and(
+            _ind_reads("/industry/supply/new/"),
+            _ind_write(set(), "POST", "/industry/supply/new/", {**_IND_SUPPLY, "skills": "焊接 2"}),
+        ),
+        "industry/gap/": _ind_reads(
+            "/industry/gap/", "/industry/gap/?by=county", "/industry/gap/?by=industry"
+        ),
+        "industry/allocation/": _aggregate("/industry/allocation/"),
+        "industry/classes/": _gov_and(
+            _ind_reads("/industry/classes/"), _ind_write(set(), "POST", "/industry/classes/", _IND_ORDER)
+        ),
+        "industry/classes/<int:order_class_id>/": _gov_and(
+            _ind_order_read("/industry/classes/{order}/"),
+            _ind_write(set(), "POST", "/industry/classes/{order}/", {"status": "cancelled"}),
+        ),
+        "industry/bases/": _ind_reads("/industry/bases/"),
+        "industry/competitions/": _ind_reads("/industry/competitions/"),
+        "industry/competitions/<int:competition_id>/": _gov_and(
+            _ind_reads("/industry/competitions/{published}/", "/industry/competitions/{judging}/"),
+            _ind_write({"joint_office"}, "POST", "/industry/competitions/{judging}/", {"action": "publish"}),
+            _ind_write(
+                set(),
+                "POST",
+                "/industry/competitions/{foreign_competition}/",
+                {"action": "score", "entry_id": "{foreign_entry}", "score": "1"},
+            ),
+        ),
+        "industry/skills/": _gov_and(
+            _ind_reads("/industry/skills/"),
+            _ind_write(
+                {"joint_office"}, "POST", "/industry/skills/", {"code": "ZZ", "name": "越权", "category": "x"}
+            ),
+        ),
+    }
+)
+
 XAPI_PUBLIC = {"/xapi/about"}  # the spec's one unauthenticated resource
 
 
@@ -1507,6 +1745,7 @@ def _setup_ids(w: World) -> None:
     w.ids["collected"] = collected
     _pairing_setup(w)
     w.ids["assessment"] = _assessment_ids()
+    w.ids["industry"] = _industry_ids()
 
 
 def _client(role: str, w: World) -> Client:

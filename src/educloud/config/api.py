@@ -16,6 +16,7 @@ from educloud.assessment.endpoints import router as assessment_router
 from educloud.community.endpoints import router as community_router
 from educloud.equity.endpoints import router as equity_router
 from educloud.governance.endpoints import router as governance_router
+from educloud.industry.endpoints import router as industry_router
 from educloud.learning.endpoints import router as learning_router
 from educloud.lib.errors import DomainError
 from educloud.library.endpoints import router as library_router
@@ -45,6 +46,7 @@ api.add_router("/recommend", recommend_router)
 api.add_router("/pairing", pairing_router)
 api.add_router("/governance", governance_router)
 api.add_router("/community", community_router)
+api.add_router("/industry", industry_router)
 
 
 @api.exception_handler(DomainError)

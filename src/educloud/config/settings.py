@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "educloud.pairing",
     "educloud.governance",
     "educloud.community",
+    "educloud.industry",
     "educloud.web",
 ]
 

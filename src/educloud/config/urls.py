@@ -20,6 +20,7 @@ urlpatterns = [
     path("pairing/", include("educloud.pairing.urls")),
     path("governance/", include("educloud.governance.urls")),
     path("community/", include("educloud.community.urls")),
+    path("industry/", include("educloud.industry.urls")),
     path("", include("educloud.web.urls")),
 ]
 

@@ -11,6 +11,7 @@ from educloud.accounts.api import demo_people_seed, synthetic_people_delete
 from educloud.assessment.api import demo_assessment_seed
 from educloud.community.api import demo_community_seed
 from educloud.governance.api import demo_governance_seed
+from educloud.industry.api import demo_industry_seed
 from educloud.learning.api import demo_learning_seed
 from educloud.library.api import demo_library_seed
 from educloud.pairing.api import demo_pairing_seed
@@ -53,3 +54,4 @@ class Command(BaseCommand):
             self.stdout.write(str(demo_pairing_seed(seed=seed)))
             self.stdout.write(str(demo_governance_seed(seed=seed)))
             self.stdout.write(str(demo_community_seed(seed=seed)))
+            self.stdout.write(str(demo_industry_seed(seed=seed)))
