@@ -60,6 +60,7 @@ def test_enterprise_publishes_a_demand_and_sees_matched_schools(server, browser,
     page.get_by_role("link", name="供需缺口").click()
     page.wait_for_url("**/industry/gap/")
     page.wait_for_function("document.querySelector('#gap-chart canvas') !== null")
+    page.wait_for_function("document.querySelector('#gap-map canvas') !== null")
     assert page.get_by_test_id("gap-row").count() >= 5
     page.get_by_test_id("gap-row").first.wait_for()
     page.locator("#gap-chart").hover(position={"x": 120, "y": 200})

@@ -111,3 +111,38 @@ def test_order_class_page_refuses_outsiders_and_moves_for_parties(client, login)
     assert "当前状态" in page and 'data-testid="transition-form"' not in page
     assert client.post(f"/industry/classes/{order.pk}/", {"status": "cancelled"}).status_code == 404
     assert OrderClass.objects.get(pk=order.pk).status == "proposed"
+
+
+def _gap_chart(html: str) -> dict:
+    import json
+    import re
+
+    found = re.search(r'<script id="gap-data" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_gap_map_places_each_county_at_its_seat_and_each_city_at_its_counties_mean(client, login):
+    from educloud.regions.api import county_row, county_rows
+
+    login("jintang_bureau")
+    chart = _gap_chart(client.get("/industry/gap/?by=county").content.decode())
+    assert chart["points"] and len(chart["points"]) == len(chart["labels"])
+    gaps = dict(zip(chart["labels"], chart["gap"], strict=True))
+    for point in chart["points"]:
+        lng, lat, gap, demand, supply = point["value"]
+        assert gap == gaps[point["name"]] == demand - supply
+        seat = next(c for c in county_rows() if c["name"] == point["name"])
+        assert (lng, lat) == (round(seat["longitude"], 4), round(seat["latitude"], 4))
+    by_city = _gap_chart(client.get("/industry/gap/?by=city").content.decode())
+    chengdu = next(p for p in by_city["points"] if p["name"] == "成都市")
+    seats = [c for c in county_rows() if c["city_code"] == "510100"]
+    assert chengdu["value"][0] == round(sum(c["longitude"] for c in seats) / len(seats), 4)
+    yongchuan = next((p for p in by_city["points"] if p["name"] == "永川区"), None)  # 重庆: by district
+    if yongchuan is not None:
+        assert yongchuan["value"][:2] == [
+            round(county_row(code="500118")["longitude"], 4),
+            round(county_row(code="500118")["latitude"], 4),
+        ]
+    industry = client.get("/industry/gap/?by=industry").content.decode()
+    assert _gap_chart(industry)["points"] == [] and 'id="gap-map"' not in industry

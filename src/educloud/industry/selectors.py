@@ -35,6 +35,7 @@ from educloud.industry.models import (
     TrainingBase,
 )
 from educloud.lib.errors import NotFound
+from educloud.regions.api import county_rows
 from educloud.schools.api import scope_filter
 
 WEIGHTS = algos.MatchWeights()
@@ -255,6 +256,27 @@ def supply_demand_gap(*, by: str = "city") -> list[GapRow]:
             rows.setdefault(key, [label, 0, 0])[2] += n
     out = [GapRow(key=k, label=v[0], demand=v[1], supply=v[2]) for k, v in rows.items()]
     return sorted(out, key=lambda r: (-r.gap, r.key))
+
+
+def gap_map_points(rows: list[GapRow]) -> list[dict[str, Any]]:
+    """Each region's row placed on the map: a county (or 重庆's district) at its county seat, a 市/州
+    at the mean of its member counties' seats. Industry rows have no place and are left out.
+    ``value`` is ``[longitude, latitude, gap, demand, supply]`` (ECharts' scatter data)."""
+    seats = {c["code"]: (c["longitude"], c["latitude"]) for c in county_rows()}
+    by_city: dict[str, list[tuple[float, float]]] = {}
+    for c in county_rows():
+        by_city.setdefault(c["city_code"], []).append((c["longitude"], c["latitude"]))
+    points = []
+    for r in rows:
+        if r.key in seats:
+            lng, lat = seats[r.key]
+        elif r.key in by_city:
+            lng = sum(p[0] for p in by_city[r.key]) / len(by_city[r.key])
+            lat = sum(p[1] for p in by_city[r.key]) / len(by_city[r.key])
+        else:
+            continue
+        points.append({"name": r.label, "value": [round(lng, 4), round(lat, 4), r.gap, r.demand, r.supply]})
+    return points
 
 
 # ----------------------------------------------------------------------------------- agreements

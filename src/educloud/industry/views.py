@@ -172,6 +172,7 @@ def gap(request: HttpRequest) -> HttpResponse:
         "demand": [r.demand for r in rows],
         "supply": [r.supply for r in rows],
         "gap": [r.gap for r in rows],
+        "points": [] if by == "industry" else selectors.gap_map_points(rows),
     }
     return render(request, "industry/gap.html", {"rows": rows, "by": by, "chart": chart})
 

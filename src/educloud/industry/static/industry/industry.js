@@ -32,5 +32,38 @@
       }
     ]
   });
-  window.addEventListener("resize", function () { chart.resize(); });
+  var charts = [chart];
+
+  // The gap map: each region at its seat (longitude, latitude on value axes: no boundary data ships
+  // with the platform, and nothing is fetched at run time), area by the size of the gap, colour by sign.
+  var mapNode = document.getElementById("gap-map");
+  if (mapNode && d.points && d.points.length) {
+    var largest = Math.max.apply(null, d.points.map(function (p) { return Math.abs(p.value[2]); })) || 1;
+    var map = window.echarts.init(mapNode);
+    map.setOption({
+      animation: false,
+      tooltip: {
+        trigger: "item",
+        formatter: function (item) {
+          var v = item.value;
+          return enc(item.name) + "<br>需求 " + enc(String(v[3])) + " 人<br>供给 " + enc(String(v[4])) +
+            " 人/年<br>缺口 " + enc(String(v[2]));
+        }
+      },
+      grid: { left: 50, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "value", name: "经度", scale: true },
+      yAxis: { type: "value", name: "纬度", scale: true },
+      series: [{
+        type: "scatter",
+        data: d.points,
+        symbolSize: function (v) { return 6 + 40 * Math.sqrt(Math.abs(v[2]) / largest); },
+        itemStyle: {
+          color: function (p) { return p.value[2] > 0 ? "#c23531" : "#2f6fb0"; },
+          opacity: 0.75
+        }
+      }]
+    });
+    charts.push(map);
+  }
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
