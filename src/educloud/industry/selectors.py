@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from educloud.accounts.api import view_scope
+from educloud.accounts.api import Role, RoleAssignment, view_scope
 from educloud.algos import skills as algos
 from educloud.industry import rules
 from educloud.industry.models import (
@@ -298,6 +298,32 @@ def base_list(*, actor: Any) -> QuerySet[TrainingBase]:
 
 def apprenticeship_list(*, actor: Any) -> QuerySet[Apprenticeship]:
     return Apprenticeship.objects.select_related("enterprise", "school").filter(_agreement_filter(actor))
+
+
+def base_get(*, actor: Any, base_id: int) -> TrainingBase:
+    found = base_list(actor=actor).filter(pk=base_id).first()
+    if found is None:
+        raise NotFound("没有这个实训基地，或无权查看")
+    return found
+
+
+def apprenticeship_get(*, actor: Any, apprenticeship_id: int) -> Apprenticeship:
+    found = apprenticeship_list(actor=actor).filter(pk=apprenticeship_id).first()
+    if found is None:
+        raise NotFound("没有这份学徒制协议，或无权查看")
+    return found
+
+
+def expert_choices() -> list[tuple[int, str]]:
+    """Expert accounts a competition may name as judges: ``(user id, display name)``."""
+    rows = (
+        RoleAssignment.objects.filter(role=Role.EXPERT)
+        .select_related("user")
+        .order_by("user__username")
+        .values_list("user_id", "user__username", "user__display_name")
+        .distinct()
+    )
+    return [(pk, display or username) for pk, username, display in rows]
 
 
 # --------------------------------------------------------------------------------- competitions
