@@ -273,3 +273,17 @@ def test_only_the_joint_office_sees_and_uses_the_competition_form(client, login,
     form = {"title": "越权竞赛", "skill": "焊接", "kind": "individual", "judge_ids": _experts()}
     assert client.post("/industry/competitions/", form).status_code == 403
     assert not Competition.objects.filter(title="越权竞赛").exists()
+
+
+def test_an_enterprise_member_sees_its_members_only(client, login):
+    enterprise = Enterprise.objects.get(name=DEMO_ENTERPRISE)
+    other = Enterprise.objects.exclude(pk=enterprise.pk).order_by("pk")[0]
+    login("enterprise")
+    page = client.get("/industry/enterprise/members/").content.decode()
+    assert DEMO_ENTERPRISE in page and other.name not in page
+    assert page.count('data-testid="member"') == enterprise.members.count() >= 1
+    assert "合成" in page
+    login("joint_office")
+    page = client.get("/industry/enterprise/members/").content.decode()
+    assert 'data-testid="no-enterprise"' in page and 'data-testid="member"' not in page
+    assert client.post("/industry/enterprise/members/", {}).status_code == 405  # read-only

@@ -1738,6 +1738,8 @@ PAGES.update(
                 {"action": "score", "entry_id": "{foreign_entry}", "score": "1"},
             ),
         ),
+        # read-only; an enterprise member sees its own enterprise's members, everybody else an empty page
+        "industry/enterprise/members/": _ind_reads("/industry/enterprise/members/"),
         "industry/skills/": _gov_and(
             _ind_reads("/industry/skills/"),
             _ind_write(

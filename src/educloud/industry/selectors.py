@@ -27,6 +27,7 @@ from educloud.industry.models import (
     Competition,
     Demand,
     DemandSkill,
+    Enterprise,
     Industry,
     OrderClass,
     Skill,
@@ -312,6 +313,22 @@ def apprenticeship_get(*, actor: Any, apprenticeship_id: int) -> Apprenticeship:
     if found is None:
         raise NotFound("没有这份学徒制协议，或无权查看")
     return found
+
+
+def enterprise_members(*, actor: Any) -> list[tuple[Any, list[str]]]:
+    """The enterprises ``actor`` is a member of (with an ``enterprise`` role), each with its members'
+    display names — nothing else about them. Empty for everybody else."""
+    mine = rules.enterprise_ids(actor)
+    out = []
+    for enterprise in Enterprise.objects.filter(pk__in=mine).select_related("county").order_by("name"):
+        names = [
+            display or username
+            for username, display in enterprise.members.order_by("display_name", "username").values_list(
+                "username", "display_name"
+            )
+        ]
+        out.append((enterprise, names))
+    return out
 
 
 def expert_choices() -> list[tuple[int, str]]:

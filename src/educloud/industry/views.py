@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from educloud.industry import rules, selectors, services
 from educloud.industry.models import Competition, Enterprise, Industry, OrderClass
@@ -359,6 +360,13 @@ def competitions(request: HttpRequest) -> HttpResponse:
             "form": request.POST,
         },
     )
+
+
+@require_GET
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    """Read-only: the members of the caller's own enterprise(s); an empty page for everybody else."""
+    return render(request, "industry/members.html", {"rows": selectors.enterprise_members(actor=request.user)})
 
 
 @login_required
