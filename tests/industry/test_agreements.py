@@ -28,7 +28,13 @@ def _parties() -> dict[str, int]:
 
 
 def _base(**over):  # type: ignore[no-untyped-def]
-    return {**_parties(), "name": "智能制造实训中心（接口）", "capacity": 60, "majors": "数控技术、焊接", **over}
+    return {
+        **_parties(),
+        "name": "智能制造实训中心（接口）",
+        "capacity": 60,
+        "majors": "数控技术、焊接",
+        **over,
+    }
 
 
 def _apprenticeship(**over):  # type: ignore[no-untyped-def]
@@ -58,7 +64,9 @@ def test_either_party_registers_a_base_and_an_apprenticeship(client, login, user
     assert agreement["id"] in {a["id"] for a in client.get(f"{API}/apprenticeships").json()}
 
 
-@pytest.mark.parametrize("username", ["school_admin", "teacher", "student", "expert", "joint_office", "jintang_bureau"])
+@pytest.mark.parametrize(
+    "username", ["school_admin", "teacher", "student", "expert", "joint_office", "jintang_bureau"]
+)
 def test_non_parties_are_refused_and_nothing_is_written(client, login, username):
     login(username)
     before = (TrainingBase.objects.count(), Apprenticeship.objects.count())
@@ -227,7 +235,9 @@ def test_the_bases_page_refuses_others(client, login, username):
 
 def _experts() -> list[int]:
     return list(
-        RoleAssignment.objects.filter(role=Role.EXPERT).order_by("user_id").values_list("user_id", flat=True)[:2]
+        RoleAssignment.objects.filter(role=Role.EXPERT)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)[:2]
     )
 
 

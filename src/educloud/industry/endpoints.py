@@ -518,7 +518,9 @@ def order_class_advance(request, order_class_id: Id, payload: OrderClassTransiti
     )
 
 
-@router.get("/bases", response=E(list[TrainingBaseOut], LOGIN_ERRORS), summary="校企共建实训基地（按角色范围）")
+@router.get(
+    "/bases", response=E(list[TrainingBaseOut], LOGIN_ERRORS), summary="校企共建实训基地（按角色范围）"
+)
 def bases(request):  # type: ignore[no-untyped-def]
     return [_base(b) for b in selectors.base_list(actor=request.user)]
 
@@ -563,7 +565,9 @@ def apprenticeship_create(request, payload: ApprenticeshipIn):  # type: ignore[n
     summary="学徒制协议详情",
 )
 def apprenticeship_detail(request, apprenticeship_id: Id):  # type: ignore[no-untyped-def]
-    return _apprenticeship(selectors.apprenticeship_get(actor=request.user, apprenticeship_id=apprenticeship_id))
+    return _apprenticeship(
+        selectors.apprenticeship_get(actor=request.user, apprenticeship_id=apprenticeship_id)
+    )
 
 
 # ----------------------------------------------------------------------------------- competitions

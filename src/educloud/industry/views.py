@@ -366,7 +366,9 @@ def competitions(request: HttpRequest) -> HttpResponse:
 @login_required
 def members(request: HttpRequest) -> HttpResponse:
     """Read-only: the members of the caller's own enterprise(s); an empty page for everybody else."""
-    return render(request, "industry/members.html", {"rows": selectors.enterprise_members(actor=request.user)})
+    return render(
+        request, "industry/members.html", {"rows": selectors.enterprise_members(actor=request.user)}
+    )
 
 
 @login_required
