@@ -167,6 +167,8 @@ def test_parties_register_through_the_bases_page(client, login):
     login("enterprise")
     page = client.get("/industry/bases/").content.decode()
     assert 'data-testid="base-form"' in page and 'data-testid="apprenticeship-form"' in page
+    other = Enterprise.objects.exclude(name=DEMO_ENTERPRISE).order_by("name")[0]
+    assert f">{other.name}</option>" not in page  # an enterprise member registers for its own enterprise
     form = {**_parties(), "action": "base", "name": "页面实训基地", "capacity": "30", "majors": "焊接"}
     response = client.post("/industry/bases/", form)
     assert response.status_code == 302

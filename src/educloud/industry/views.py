@@ -262,14 +262,14 @@ def _party_ids(data: Any) -> dict[str, int]:
 
 
 def _party_choices(who: dict[str, Any]) -> dict[str, Any]:
-    """Partners offered in an agreement form: an enterprise member picks any vocational school, a school
-    admin any enterprise (the service checks the actor is one of the two parties)."""
-    return {
-        "enterprises": Enterprise.objects.order_by("name"),
-        "vocational": School.objects.filter(stage__in=services.SUPPLY_STAGES).order_by("name")[:300]
-        if who["my_enterprises"]
-        else who["my_schools"],
-    }
+    """Parties offered in an agreement form: an enterprise member registers for its own enterprise with any
+    vocational school, a school admin for its own school with any enterprise (the service checks again)."""
+    if who["my_enterprises"]:
+        return {
+            "enterprises": who["my_enterprises"],
+            "vocational": School.objects.filter(stage__in=services.SUPPLY_STAGES).order_by("name")[:300],
+        }
+    return {"enterprises": Enterprise.objects.order_by("name"), "vocational": who["my_schools"]}
 
 
 @login_required
