@@ -475,3 +475,22 @@ def test_training_bases_and_apprenticeships_are_registered_by_a_party():
             ends_on=start,
         )
     assert exc.value.field == "ends_on"
+
+
+@pytest.mark.parametrize("position", ["车工\x00", "车工\x07"])
+def test_demand_text_with_nul_or_control_characters_is_refused_by_the_service(position):
+    """The HTTP boundary (lib.nul_guard) refuses NUL first; the service refuses it too, for callers
+    that come another way (CLI, imports, WebSocket consumers), and other control characters as well."""
+    before = Demand.objects.count()
+    with pytest.raises(InvalidInput) as exc:
+        services.demand_publish(
+            actor=_user("enterprise"),
+            position=position,
+            industry="manufacturing",
+            county="500118",
+            headcount=1,
+            deadline=dt.date.today() + dt.timedelta(days=30),
+            skills=[("焊接", 3)],
+        )
+    assert exc.value.field == "position"
+    assert Demand.objects.count() == before
