@@ -66,3 +66,26 @@ def test_enterprise_publishes_a_demand_and_sees_matched_schools(server, browser,
     page.locator("#gap-chart").hover(position={"x": 120, "y": 200})
     page.screenshot(path=f"{shots}/industry-gap.png", full_page=True)
     assert errors == []
+
+
+def test_enterprise_registers_a_training_base_in_the_form(server, browser, tmp_path):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, server, "enterprise", "/industry/bases/")
+    form = page.get_by_test_id("base-form")
+    form.get_by_label("基地名称").fill("<i>浏览器</i>实训基地")
+    form.get_by_label("容纳人数").fill("-4")
+    form.get_by_label("服务专业").fill("焊接、数控技术")
+    form.get_by_role("button", name="登记基地").click()
+    page.wait_for_selector("text=容纳人数应在 1–100,000 之间")  # says what to fix, keeps the input
+    form = page.get_by_test_id("base-form")
+    assert form.get_by_label("基地名称").input_value() == "<i>浏览器</i>实训基地"
+    form.get_by_label("容纳人数").fill("40")
+    form.get_by_role("button", name="登记基地").click()
+    page.wait_for_selector("text=实训基地已登记")
+    assert any("<i>浏览器</i>实训基地" in t for t in page.get_by_test_id("base-row").all_inner_texts())
+    assert page.locator("td i").count() == 0  # the name's markup is text, not HTML
+    assert not errors
+    context.close()

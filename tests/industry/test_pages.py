@@ -23,6 +23,7 @@ PAGES = [
     "/industry/bases/",
     "/industry/competitions/",
     "/industry/skills/",
+    "/industry/enterprise/members/",
 ]
 
 

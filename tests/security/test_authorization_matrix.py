@@ -1451,7 +1451,17 @@ PAGES.update(
 def _industry_ids() -> dict[str, Any]:
     from educloud.accounts.api import Role, RoleAssignment, User
     from educloud.industry.demo import DEMO_ENTERPRISE, VOC_ADMIN
-    from educloud.industry.models import Competition, Demand, Enterprise, Entry, JudgeScore, OrderClass, Skill
+    from educloud.industry.models import (
+        Apprenticeship,
+        Competition,
+        Demand,
+        Enterprise,
+        Entry,
+        JudgeScore,
+        OrderClass,
+        Skill,
+        TrainingBase,
+    )
 
     voc_school = RoleAssignment.objects.get(user__username=VOC_ADMIN).school_id
     other = Enterprise.objects.exclude(name=DEMO_ENTERPRISE).order_by("name")[0]
@@ -1476,6 +1486,19 @@ def _industry_ids() -> dict[str, Any]:
         .order_by("pk")[0]
     )
     places = [(c.province_id, c.city_id, c.code) for c in (order.school.county, order.enterprise.county)]
+    # a base and an apprenticeship of other parties (read by the office and their regions' bureaus)
+    agreements = {}
+    for key, model in (("base", TrainingBase), ("apprenticeship", Apprenticeship)):
+        row = (
+            model.objects.exclude(enterprise__name=DEMO_ENTERPRISE)
+            .exclude(school_id=voc_school)
+            .select_related("school__county", "enterprise__county")
+            .order_by("pk")[0]
+        )
+        agreements[key] = row.pk
+        agreements[f"{key}_places"] = [
+            (c.province_id, c.city_id, c.code) for c in (row.school.county, row.enterprise.county)
+        ]
     return {
         "voc_school": voc_school,
         "other_enterprise": other.pk,
@@ -1488,6 +1511,7 @@ def _industry_ids() -> dict[str, Any]:
         "foreign_entry": foreign.entries.get().pk,
         "order": order.pk,
         "order_places": places,
+        **agreements,
     }
 
 
@@ -1502,13 +1526,15 @@ def _industry_digest() -> list[Any]:
         list(m.Supply.objects.order_by("id").values_list("id", "major", "graduates_per_year")),
         m.SupplySkill.objects.count(),
         list(m.OrderClass.objects.order_by("id").values_list("id", "status", "enrolled", "employed")),
+        list(m.TrainingBase.objects.order_by("id").values_list("id", "name", "capacity")),
+        list(m.Apprenticeship.objects.order_by("id").values_list("id", "major", "apprentices")),
         list(m.Competition.objects.order_by("id").values_list("id", "status")),
         list(m.Entry.objects.order_by("id").values_list("id", "label", "rank")),
         list(m.JudgeScore.objects.order_by("id").values_list("id", "score")),
     ]
 
 
-def _ind_sees_order(role: str, w: World) -> bool:
+def _ind_sees_order(role: str, w: World, places: str = "order_places") -> bool:
     scope = VIEW[role]
     if scope is None:
         return False
@@ -1517,7 +1543,7 @@ def _ind_sees_order(role: str, w: World) -> bool:
         (level == "province" and p == code)
         or (level == "city" and c == code)
         or (level == "county" and k == code)
-        for p, c, k in w.ids["industry"]["order_places"]
+        for p, c, k in w.ids["industry"][places]
     )
 
 
@@ -1545,9 +1571,11 @@ def _ind_reads(*templates: str) -> Calls:
     return calls
 
 
-def _ind_order_read(template: str) -> Calls:
+def _ind_order_read(template: str, places: str = "order_places") -> Calls:
     def calls(role: str, w: World) -> Iterator[Call]:
-        yield Call("GET", template.format(**w.ids["industry"]), out_of_scope=not _ind_sees_order(role, w))
+        yield Call(
+            "GET", template.format(**w.ids["industry"]), out_of_scope=not _ind_sees_order(role, w, places)
+        )
 
     return calls
 
@@ -1575,6 +1603,22 @@ _IND_ORDER = {
     "title": "越权订单班",
     "major": "x",
     "planned_size": 3,
+}
+_IND_BASE = {
+    "enterprise_id": "{other_enterprise}",
+    "school_id": "{voc_school}",
+    "name": "越权实训基地",
+    "capacity": 3,
+    "majors": "x",
+}
+_IND_APPRENTICESHIP = {
+    "enterprise_id": "{other_enterprise}",
+    "school_id": "{voc_school}",
+    "major": "越权学徒专业",
+    "apprentices": 3,
+    "mentors": 1,
+    "starts_on": "2027-09-01",
+    "ends_on": "2028-09-01",
 }
 _IND_COMPETITION = {"title": "越权竞赛", "skill": "焊接", "kind": "individual", "judge_ids": [1, 2]}
 IND = "/api/v1/industry"
@@ -1605,6 +1649,17 @@ API.update(
         ("POST", f"{IND}/order-classes"): _ind_write(set(), "POST", f"{IND}/order-classes", _IND_ORDER),
         ("POST", f"{IND}/order-classes/{{order_class_id}}/transition"): _ind_write(
             set(), "POST", f"{IND}/order-classes/{{order}}/transition", {"status": "cancelled"}
+        ),
+        ("GET", f"{IND}/bases"): _ind_reads(f"{IND}/bases"),
+        # a party registers for its own enterprise or school: aimed at two others, refused to everybody
+        ("POST", f"{IND}/bases"): _ind_write(set(), "POST", f"{IND}/bases", _IND_BASE),
+        ("GET", f"{IND}/bases/{{base_id}}"): _ind_order_read(f"{IND}/bases/{{base}}", "base_places"),
+        ("GET", f"{IND}/apprenticeships"): _ind_reads(f"{IND}/apprenticeships"),
+        ("POST", f"{IND}/apprenticeships"): _ind_write(
+            set(), "POST", f"{IND}/apprenticeships", _IND_APPRENTICESHIP
+        ),
+        ("GET", f"{IND}/apprenticeships/{{apprenticeship_id}}"): _ind_order_read(
+            f"{IND}/apprenticeships/{{apprenticeship}}", "apprenticeship_places"
         ),
         ("GET", f"{IND}/competitions"): _ind_reads(f"{IND}/competitions"),
         ("POST", f"{IND}/competitions"): _ind_write(
@@ -1657,8 +1712,22 @@ PAGES.update(
             _ind_order_read("/industry/classes/{order}/"),
             _ind_write(set(), "POST", "/industry/classes/{order}/", {"status": "cancelled"}),
         ),
-        "industry/bases/": _ind_reads("/industry/bases/"),
-        "industry/competitions/": _ind_reads("/industry/competitions/"),
+        "industry/bases/": _gov_and(
+            _ind_reads("/industry/bases/"),
+            _ind_write(set(), "POST", "/industry/bases/", {**_IND_BASE, "action": "base"}),
+            _ind_write(
+                set(), "POST", "/industry/bases/", {**_IND_APPRENTICESHIP, "action": "apprenticeship"}
+            ),
+        ),
+        "industry/competitions/": _gov_and(
+            _ind_reads("/industry/competitions/"),
+            _ind_write(
+                {"joint_office"},
+                "POST",
+                "/industry/competitions/",
+                {"title": "越权竞赛", "skill": "焊接", "kind": "individual"},
+            ),
+        ),
         "industry/competitions/<int:competition_id>/": _gov_and(
             _ind_reads("/industry/competitions/{published}/", "/industry/competitions/{judging}/"),
             _ind_write({"joint_office"}, "POST", "/industry/competitions/{judging}/", {"action": "publish"}),
@@ -1669,6 +1738,8 @@ PAGES.update(
                 {"action": "score", "entry_id": "{foreign_entry}", "score": "1"},
             ),
         ),
+        # read-only; an enterprise member sees its own enterprise's members, everybody else an empty page
+        "industry/enterprise/members/": _ind_reads("/industry/enterprise/members/"),
         "industry/skills/": _gov_and(
             _ind_reads("/industry/skills/"),
             _ind_write(

@@ -14,7 +14,15 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from educloud.industry import rules, selectors, services
-from educloud.industry.models import Competition, Demand, Industry, OrderClass, Supply
+from educloud.industry.models import (
+    Apprenticeship,
+    Competition,
+    Demand,
+    Industry,
+    OrderClass,
+    Supply,
+    TrainingBase,
+)
 from educloud.lib.api_errors import LOGIN_ERRORS, with_errors
 from educloud.lib.bounds import Id
 
@@ -207,6 +215,72 @@ def _order(o: OrderClass) -> dict:
         "enrolled": o.enrolled,
         "employed": o.employed,
         "status": o.status,
+    }
+
+
+class TrainingBaseIn(Schema):
+    enterprise_id: Id
+    school_id: Id
+    name: str = Field(max_length=80)
+    capacity: int = Field(ge=1, le=services.MAX_COUNT, description="同时容纳实训学生数")
+    majors: str = Field(max_length=200, description="服务专业，用“、”分隔")
+
+
+class TrainingBaseOut(Schema):
+    id: int
+    enterprise: str
+    school_id: int
+    school: str
+    name: str
+    capacity: int
+    majors: str
+
+
+def _base(b: TrainingBase) -> dict:
+    return {
+        "id": b.pk,
+        "enterprise": b.enterprise.name,
+        "school_id": b.school_id,
+        "school": b.school.name,
+        "name": b.name,
+        "capacity": b.capacity,
+        "majors": b.majors,
+    }
+
+
+class ApprenticeshipIn(Schema):
+    enterprise_id: Id
+    school_id: Id
+    major: str = Field(max_length=60)
+    apprentices: int = Field(ge=1, le=services.MAX_COUNT, description="学徒人数")
+    mentors: int = Field(ge=1, le=services.MAX_COUNT, description="企业师傅人数")
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ApprenticeshipOut(Schema):
+    id: int
+    enterprise: str
+    school_id: int
+    school: str
+    major: str
+    apprentices: int
+    mentors: int
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+def _apprenticeship(a: Apprenticeship) -> dict:
+    return {
+        "id": a.pk,
+        "enterprise": a.enterprise.name,
+        "school_id": a.school_id,
+        "school": a.school.name,
+        "major": a.major,
+        "apprentices": a.apprentices,
+        "mentors": a.mentors,
+        "starts_on": a.starts_on,
+        "ends_on": a.ends_on,
     }
 
 
@@ -441,6 +515,58 @@ def order_class_propose(request, payload: OrderClassIn):  # type: ignore[no-unty
 def order_class_advance(request, order_class_id: Id, payload: OrderClassTransitionIn):  # type: ignore[no-untyped-def]
     return _order(
         services.order_class_advance(actor=request.user, order_class_id=order_class_id, **payload.dict())
+    )
+
+
+@router.get(
+    "/bases", response=E(list[TrainingBaseOut], LOGIN_ERRORS), summary="校企共建实训基地（按角色范围）"
+)
+def bases(request):  # type: ignore[no-untyped-def]
+    return [_base(b) for b in selectors.base_list(actor=request.user)]
+
+
+@router.post(
+    "/bases", response=E({201: TrainingBaseOut}, LOGIN_ERRORS), summary="登记实训基地（合作企业或学校）"
+)
+def base_create(request, payload: TrainingBaseIn):  # type: ignore[no-untyped-def]
+    base = services.base_create(actor=request.user, **payload.dict())
+    return Status(201, _base(selectors.base_get(actor=request.user, base_id=base.pk)))
+
+
+@router.get("/bases/{base_id}", response=E(TrainingBaseOut, LOGIN_ERRORS), summary="实训基地详情")
+def base_detail(request, base_id: Id):  # type: ignore[no-untyped-def]
+    return _base(selectors.base_get(actor=request.user, base_id=base_id))
+
+
+@router.get(
+    "/apprenticeships",
+    response=E(list[ApprenticeshipOut], LOGIN_ERRORS),
+    summary="现代学徒制协议（按角色范围）",
+)
+def apprenticeships(request):  # type: ignore[no-untyped-def]
+    return [_apprenticeship(a) for a in selectors.apprenticeship_list(actor=request.user)]
+
+
+@router.post(
+    "/apprenticeships",
+    response=E({201: ApprenticeshipOut}, LOGIN_ERRORS),
+    summary="登记学徒制协议（合作企业或学校）",
+)
+def apprenticeship_create(request, payload: ApprenticeshipIn):  # type: ignore[no-untyped-def]
+    made = services.apprenticeship_create(actor=request.user, **payload.dict())
+    return Status(
+        201, _apprenticeship(selectors.apprenticeship_get(actor=request.user, apprenticeship_id=made.pk))
+    )
+
+
+@router.get(
+    "/apprenticeships/{apprenticeship_id}",
+    response=E(ApprenticeshipOut, LOGIN_ERRORS),
+    summary="学徒制协议详情",
+)
+def apprenticeship_detail(request, apprenticeship_id: Id):  # type: ignore[no-untyped-def]
+    return _apprenticeship(
+        selectors.apprenticeship_get(actor=request.user, apprenticeship_id=apprenticeship_id)
     )
 
 

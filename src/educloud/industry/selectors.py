@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from educloud.accounts.api import view_scope
+from educloud.accounts.api import Role, RoleAssignment, view_scope
 from educloud.algos import skills as algos
 from educloud.industry import rules
 from educloud.industry.models import (
@@ -27,6 +27,7 @@ from educloud.industry.models import (
     Competition,
     Demand,
     DemandSkill,
+    Enterprise,
     Industry,
     OrderClass,
     Skill,
@@ -320,6 +321,48 @@ def base_list(*, actor: Any) -> QuerySet[TrainingBase]:
 
 def apprenticeship_list(*, actor: Any) -> QuerySet[Apprenticeship]:
     return Apprenticeship.objects.select_related("enterprise", "school").filter(_agreement_filter(actor))
+
+
+def base_get(*, actor: Any, base_id: int) -> TrainingBase:
+    found = base_list(actor=actor).filter(pk=base_id).first()
+    if found is None:
+        raise NotFound("没有这个实训基地，或无权查看")
+    return found
+
+
+def apprenticeship_get(*, actor: Any, apprenticeship_id: int) -> Apprenticeship:
+    found = apprenticeship_list(actor=actor).filter(pk=apprenticeship_id).first()
+    if found is None:
+        raise NotFound("没有这份学徒制协议，或无权查看")
+    return found
+
+
+def enterprise_members(*, actor: Any) -> list[tuple[Any, list[str]]]:
+    """The enterprises ``actor`` is a member of (with an ``enterprise`` role), each with its members'
+    display names — nothing else about them. Empty for everybody else."""
+    mine = rules.enterprise_ids(actor)
+    out = []
+    for enterprise in Enterprise.objects.filter(pk__in=mine).select_related("county").order_by("name"):
+        names = [
+            display or username
+            for username, display in enterprise.members.order_by("display_name", "username").values_list(
+                "username", "display_name"
+            )
+        ]
+        out.append((enterprise, names))
+    return out
+
+
+def expert_choices() -> list[tuple[int, str]]:
+    """Expert accounts a competition may name as judges: ``(user id, display name)``."""
+    rows = (
+        RoleAssignment.objects.filter(role=Role.EXPERT)
+        .select_related("user")
+        .order_by("user__username")
+        .values_list("user_id", "user__username", "user__display_name")
+        .distinct()
+    )
+    return [(pk, display or username) for pk, username, display in rows]
 
 
 # --------------------------------------------------------------------------------- competitions

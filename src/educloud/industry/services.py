@@ -481,6 +481,9 @@ def apprenticeship_create(
     is_synthetic: bool = False,
 ) -> Apprenticeship:
     enterprise, school = _parties(actor, enterprise_id, school_id, what="学徒制协议")
+    for value, field, label in ((starts_on, "starts_on", "开始日期"), (ends_on, "ends_on", "结束日期")):
+        if not isinstance(value, dt.date):
+            raise InvalidInput(f"{label}应为日期（如 2026-09-01）", field=field)
     if ends_on <= starts_on:
         raise InvalidInput("结束日期应晚于开始日期", field="ends_on")
     agreement = Apprenticeship.objects.create(

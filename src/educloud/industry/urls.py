@@ -19,4 +19,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("competitions/", views.competitions, name="competitions"),
     path("competitions/<int:competition_id>/", views.competition_detail, name="competition"),
     path("skills/", views.skills, name="skills"),
+    path("enterprise/members/", views.members, name="members"),
 ]

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from educloud.industry import rules, selectors, services
 from educloud.industry.models import Competition, Enterprise, Industry, OrderClass
@@ -254,21 +255,121 @@ def class_detail(request: HttpRequest, order_class_id: int) -> HttpResponse:
     )
 
 
+def _party_ids(data: Any) -> dict[str, int]:
+    return {
+        "enterprise_id": int_param(data, "enterprise_id", low=0, high=INT64_MAX, label="企业") or 0,
+        "school_id": int_param(data, "school_id", low=0, high=INT64_MAX, label="学校") or 0,
+    }
+
+
+def _party_choices(who: dict[str, Any]) -> dict[str, Any]:
+    """Parties offered in an agreement form: an enterprise member registers for its own enterprise with any
+    vocational school, a school admin for its own school with any enterprise (the service checks again)."""
+    if who["my_enterprises"]:
+        return {
+            "enterprises": who["my_enterprises"],
+            "vocational": School.objects.filter(stage__in=services.SUPPLY_STAGES).order_by("name")[:300],
+        }
+    return {"enterprises": Enterprise.objects.order_by("name"), "vocational": who["my_schools"]}
+
+
 @login_required
 def bases(request: HttpRequest) -> HttpResponse:
+    who = _who(request.user)
+    if request.method == "POST":
+        data = request.POST
+        action = data.get("action", "")
+        if action == "base":
+            write: Callable[[], Any] = lambda: services.base_create(  # noqa: E731
+                actor=request.user,
+                **_party_ids(data),
+                name=data.get("name", ""),
+                capacity=int_param(data, "capacity", low=-INT64_MAX, high=INT64_MAX, label="容纳人数"),
+                majors=data.get("majors", ""),
+            )
+            ok = "实训基地已登记"
+        elif action == "apprenticeship":
+            write = lambda: services.apprenticeship_create(  # noqa: E731
+                actor=request.user,
+                **_party_ids(data),
+                major=data.get("major", ""),
+                apprentices=int_param(data, "apprentices", low=-INT64_MAX, high=INT64_MAX, label="学徒人数"),
+                mentors=int_param(data, "mentors", low=-INT64_MAX, high=INT64_MAX, label="企业师傅人数"),
+                starts_on=_date(data, "starts_on", "开始日期"),
+                ends_on=_date(data, "ends_on", "结束日期"),
+            )
+            ok = "学徒制协议已登记"
+        else:
+            return error_page(request, InvalidInput("未知操作", field="action"))
+        done = _attempt(request, write, ok)
+        if isinstance(done, HttpResponse):
+            return done
+        if done is not None:
+            return redirect("industry:bases")
     return render(
         request,
         "industry/bases.html",
         {
+            **who,
+            **_party_choices(who),
             "bases": selectors.base_list(actor=request.user),
             "apprenticeships": selectors.apprenticeship_list(actor=request.user),
+            "form": request.POST,
         },
     )
 
 
+def _bounded(data: Any, name: str, label: str, default: int) -> int:
+    value = int_param(data, name, low=-INT64_MAX, high=INT64_MAX, label=label, default=default)
+    return default if value is None else value
+
+
 @login_required
 def competitions(request: HttpRequest) -> HttpResponse:
-    return render(request, "industry/competitions.html", {"competitions": selectors.competition_list()})
+    if request.method == "POST":
+        data = request.POST
+
+        def create() -> Any:
+            return services.competition_create(
+                actor=request.user,
+                title=data.get("title", ""),
+                skill=data.get("skill", ""),
+                kind=data.get("kind", ""),
+                judge_ids=[
+                    int_param({"judge_ids": v}, "judge_ids", low=0, high=INT64_MAX, label="评审专家") or 0
+                    for v in data.getlist("judge_ids")[:50]
+                ],
+                team_min=_bounded(data, "team_min", "每队最少人数", 1),
+                team_max=_bounded(data, "team_max", "每队最多人数", 1),
+                score_max=_bounded(data, "score_max", "评分满分", 100),
+            )
+
+        done = _attempt(request, create, "技能竞赛已发布，开始报名")
+        if isinstance(done, HttpResponse):
+            return done
+        if done is not None:
+            return redirect("industry:competition", competition_id=done.pk)
+    office = rules.is_joint_office(request.user)
+    return render(
+        request,
+        "industry/competitions.html",
+        {
+            "competitions": selectors.competition_list(),
+            "is_office": office,
+            "experts": selectors.expert_choices() if office else [],
+            "kinds": Competition.Kind.choices,
+            "form": request.POST,
+        },
+    )
+
+
+@require_GET
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    """Read-only: the members of the caller's own enterprise(s); an empty page for everybody else."""
+    return render(
+        request, "industry/members.html", {"rows": selectors.enterprise_members(actor=request.user)}
+    )
 
 
 @login_required
