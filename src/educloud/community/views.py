@@ -20,19 +20,7 @@ from educloud.community import roles, selectors, services
 from educloud.learning.api import class_list
 from educloud.lib.bounds import GRADE_MAX, GRADE_MIN, INT64_MAX, int_param
 from educloud.lib.errors import DomainError
-from educloud.lib.pages import error_page
-
-
-def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> HttpResponse | bool:
-    try:
-        write()
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            return error_page(request, exc)
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, ok)
-    return True
+from educloud.lib.pages import error_page, form_write
 
 
 def _ids(raw: str) -> list[int]:
@@ -65,7 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     visibility=request.POST.get("visibility", "public"),
                 )
 
-        done = _attempt(request, write, "已创建")
+        done = form_write(request, write, "已创建")
         if isinstance(done, HttpResponse):
             return done
         return redirect("community:index")
@@ -137,7 +125,7 @@ def group_page(request: HttpRequest, group_id: int) -> HttpResponse:
             messages.error(request, "未知操作")
             return redirect("community:group", group_id=group.pk)
         write, ok = writes[action]
-        done = _attempt(request, write, ok)
+        done = form_write(request, write, ok)
         if isinstance(done, HttpResponse):
             return done
         if action == "leave" and done:
@@ -169,7 +157,7 @@ def group_page(request: HttpRequest, group_id: int) -> HttpResponse:
 def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
     user = request.user
     if request.method == "POST":
-        done = _attempt(
+        done = form_write(
             request,
             lambda: services.reply_create(
                 actor=user,
@@ -200,7 +188,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     conflict = None
     if request.method == "POST":
         if request.POST.get("action") == "comment":
-            done = _attempt(
+            done = form_write(
                 request,
                 lambda: services.version_comment(
                     actor=user,
@@ -256,7 +244,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def report(request: HttpRequest, post_id: int) -> HttpResponse:
-    done = _attempt(
+    done = form_write(
         request,
         lambda: services.post_report(
             actor=request.user, post_id=post_id, reason=request.POST.get("reason", "")
@@ -271,7 +259,7 @@ def report(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def moderate(request: HttpRequest, post_id: int) -> HttpResponse:
-    done = _attempt(
+    done = form_write(
         request,
         lambda: services.post_moderate(
             actor=request.user,
@@ -294,7 +282,7 @@ def _safe(url: str | None) -> bool:
 @require_POST
 def invitation_answer(request: HttpRequest, invitation_id: int) -> HttpResponse:
     accept = request.POST.get("accept") == "1"
-    done = _attempt(
+    done = form_write(
         request,
         lambda: services.invitation_answer(actor=request.user, invitation_id=invitation_id, accept=accept),
         "已加入" if accept else "已谢绝",

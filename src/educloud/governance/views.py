@@ -6,8 +6,6 @@ error page with the refusal's status (403/404).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -27,30 +25,8 @@ from educloud.governance.models import (
     SelectionRun,
 )
 from educloud.lib.bounds import INT64_MAX, int_param
-from educloud.lib.errors import DomainError, InvalidInput, PermissionDenied
-from educloud.lib.pages import error_page
-
-
-def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> HttpResponse | bool:
-    """Run a service write: True when done (a success message), False when refused for bad input
-    (the message names what to fix, for the form), the error page when refused for the caller's role
-    or scope (403/404: the same answer as the API)."""
-    try:
-        write()
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            return error_page(request, exc)
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, ok)
-    return True
-
-
-def _date(data: Any, name: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(data.get(name, "")).strip())
-    except ValueError:
-        raise InvalidInput(f"{label}应为日期（如 2026-12-31）", field=name) from None
+from educloud.lib.errors import DomainError, PermissionDenied
+from educloud.lib.pages import error_page, form_date, form_write
 
 
 def _lines(text: str) -> list[tuple[str, str]]:
@@ -86,7 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 year=int_param(data, "year", low=2000, high=2100, label="年度") or 0,
                 budget=data.get("budget"),
                 max_request=data.get("max_request"),
-                deadline=_date(data, "deadline", "截止日期"),
+                deadline=form_date(data, "deadline", "截止日期"),
                 description=data.get("description", ""),
                 floor_cq=int_param(data, "floor_cq", low=0, high=10**12, label="重庆最低资助额", default=0)
                 or 0,
@@ -94,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 or 0,
             )
 
-        refused = _attempt(request, create, "资助批次已发布")
+        refused = form_write(request, create, "资助批次已发布")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:index")
@@ -147,7 +123,7 @@ def apply(request: HttpRequest, call_id: int) -> HttpResponse:
         return error_page(request, exc)
     if request.method == "POST":
         data = request.POST
-        done = _attempt(
+        done = form_write(
             request,
             lambda: services.application_submit(
                 actor=request.user,
@@ -185,7 +161,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         return error_page(request, exc)
     if request.method == "POST":
         data = request.POST
-        refused = _attempt(
+        refused = form_write(
             request,
             lambda: services.report_submit(
                 actor=request.user,
@@ -226,7 +202,7 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
 @login_required
 @require_POST
 def assign(request: HttpRequest, call_id: int) -> HttpResponse:
-    refused = _attempt(
+    refused = form_write(
         request,
         lambda: services.reviewers_assign(actor=request.user, call_id=call_id),
         "已分配评审专家（已回避利益冲突）",
@@ -240,7 +216,7 @@ def assign(request: HttpRequest, call_id: int) -> HttpResponse:
 @require_POST
 def select(request: HttpRequest, call_id: int) -> HttpResponse:
     rule = request.POST.get("rule", "")
-    refused = _attempt(
+    refused = form_write(
         request,
         lambda: services.selection_run(actor=request.user, call_id=call_id, rule=rule),
         "遴选完成，结果已采用",
@@ -263,7 +239,7 @@ def performance_page(request: HttpRequest, call_id: int) -> HttpResponse:
             application_id = int_param(data, "application", low=1, high=INT64_MAX, label="项目编号") or 0
         except DomainError as exc:
             return error_page(request, exc)
-        refused = _attempt(
+        refused = form_write(
             request,
             lambda: services.award_grant(
                 actor=request.user,
@@ -301,7 +277,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_score(request: HttpRequest, assignment_id: int) -> HttpResponse:
     data = request.POST
-    refused = _attempt(
+    refused = form_write(
         request,
         lambda: services.review_score(
             actor=request.user,
@@ -328,7 +304,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 title=data.get("title", ""),
                 session=int_param(data, "session", low=1, high=1000, label="届次") or 0,
-                date=_date(data, "date", "会议日期"),
+                date=form_date(data, "date", "会议日期"),
                 host_province=data.get("host_province", ""),
                 location=data.get("location", ""),
                 agenda=_lines(data.get("agenda", "")),
@@ -336,7 +312,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
                 minutes=data.get("minutes", ""),
             )
 
-        refused = _attempt(request, create, "会议已登记")
+        refused = form_write(request, create, "会议已登记")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:meetings")
@@ -376,10 +352,10 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 resolution_id=int_param(data, "resolution", low=1, high=INT64_MAX, label="决议") or 0,
                 title=data.get("title", ""),
                 owner_province=data.get("owner_province", ""),
-                deadline=_date(data, "deadline", "截止日期"),
+                deadline=form_date(data, "deadline", "截止日期"),
             )
 
-        refused = _attempt(request, write, "已登记")
+        refused = form_write(request, write, "已登记")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:meeting", meeting_id=meeting.pk)
@@ -423,7 +399,7 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("governance:action", action_id=action.pk)
-        refused = _attempt(
+        refused = form_write(
             request,
             lambda: services.action_update(
                 actor=request.user,
@@ -480,13 +456,13 @@ def policies(request: HttpRequest) -> HttpResponse:
                 number=data.get("number", ""),
                 issuer=data.get("issuer", ""),
                 province=data.get("province", ""),
-                issued_on=_date(data, "issued_on", "发文日期"),
+                issued_on=form_date(data, "issued_on", "发文日期"),
                 category=data.get("category", ""),
                 summary=data.get("summary", ""),
                 url=data.get("url", ""),
             )
 
-        refused = _attempt(request, publish, "政策已收录")
+        refused = form_write(request, publish, "政策已收录")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:policies")
@@ -538,7 +514,7 @@ def alliance(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     title=data.get("title", ""),
                     kind=data.get("kind", ""),
-                    date=_date(data, "date", "日期"),
+                    date=form_date(data, "date", "日期"),
                     host_province=data.get("host_province", ""),
                     location=data.get("location", ""),
                     description=data.get("description", ""),
@@ -551,11 +527,11 @@ def alliance(request: HttpRequest) -> HttpResponse:
                 partner_institution=data.get("partner_institution", ""),
                 partner_province=data.get("partner_province", ""),
                 theme=data.get("theme", ""),
-                start=_date(data, "start", "开始日期"),
+                start=form_date(data, "start", "开始日期"),
                 summary=data.get("summary", ""),
             )
 
-        refused = _attempt(request, write, "已登记")
+        refused = form_write(request, write, "已登记")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:alliance")
@@ -592,7 +568,7 @@ def research_project(request: HttpRequest, project_id: int) -> HttpResponse:
                 resource_id=int_param(data, "resource_id", low=1, high=INT64_MAX, label="资源编号"),
             )
 
-        refused = _attempt(request, add, "成果已登记")
+        refused = form_write(request, add, "成果已登记")
         if isinstance(refused, HttpResponse):
             return refused
         return redirect("governance:research_project", project_id=project.pk)

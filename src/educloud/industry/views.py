@@ -6,7 +6,6 @@ role or scope is the error page with its status (403/404), as in the API.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from educloud.industry import rules, selectors, services
 from educloud.industry.models import Competition, Enterprise, Industry, OrderClass
 from educloud.lib.bounds import INT64_MAX, int_param
 from educloud.lib.errors import DomainError, InvalidInput
-from educloud.lib.pages import error_page
+from educloud.lib.pages import error_page, form_date
 from educloud.regions.api import county_list
 from educloud.schools.api import School
 
@@ -37,13 +36,6 @@ def _attempt(request: HttpRequest, write: Callable[[], Any], ok: str) -> HttpRes
         return None
     messages.success(request, ok)
     return result
-
-
-def _date(data: Any, name: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(data.get(name, "")).strip())
-    except ValueError:
-        raise InvalidInput(f"{label}应为日期（如 2026-12-31）", field=name) from None
 
 
 def _skill_lines(text: str) -> list[tuple[str, str]]:
@@ -103,7 +95,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
                 industry=data.get("industry", ""),
                 county=data.get("county", ""),
                 headcount=int_param(data, "headcount", low=-INT64_MAX, high=INT64_MAX, label="招聘人数"),
-                deadline=_date(data, "deadline", "截止日期"),
+                deadline=form_date(data, "deadline", "截止日期"),
                 skills=_skill_lines(data.get("skills", "")),
                 description=data.get("description", ""),
             )
@@ -295,8 +287,8 @@ def bases(request: HttpRequest) -> HttpResponse:
                 major=data.get("major", ""),
                 apprentices=int_param(data, "apprentices", low=-INT64_MAX, high=INT64_MAX, label="学徒人数"),
                 mentors=int_param(data, "mentors", low=-INT64_MAX, high=INT64_MAX, label="企业师傅人数"),
-                starts_on=_date(data, "starts_on", "开始日期"),
-                ends_on=_date(data, "ends_on", "结束日期"),
+                starts_on=form_date(data, "starts_on", "开始日期"),
+                ends_on=form_date(data, "ends_on", "结束日期"),
             )
             ok = "学徒制协议已登记"
         else:

@@ -41,7 +41,6 @@ Grade = Annotated[int, Field(ge=GRADE_MIN, le=GRADE_MAX, description=f"年级（
 Page = Annotated[int, Field(le=PAGE_MAX, description="页码，从 1 开始")]
 
 
-
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value
