@@ -31,8 +31,9 @@ from educloud.lib.pages import error_page
 
 MESSAGE = "请求中含有空字符（NUL，U+0000），无法处理；请删除该字符后重试"
 
-# A \u0000 escape preceded by an even number of backslashes (zero included): a real escape.
-_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+# A \u0000 escape preceded by an even number of backslashes (zero included): a real escape. JSON
+# escapes are a lowercase "u" and the digits have no case, so this is the only spelling.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _JSON_API_PREFIXES = ("/api/", "/xapi/")
 
 
@@ -46,7 +47,7 @@ def _nul_field(data: QueryDict) -> str | None:
 
 def _json_holds_nul(request: HttpRequest) -> bool:
     body = request.body
-    return b"\x00" in body or (b"\\u0000" in body.lower() and _ESCAPED_NUL.search(body) is not None)
+    return b"\x00" in body or (b"\\u0000" in body and _ESCAPED_NUL.search(body) is not None)
 
 
 def find_nul(request: HttpRequest) -> str | None:
