@@ -41,10 +41,27 @@ def test_a_view_commits_without_waiting_for_the_wal_flush(make_resource):
         services.resource_view_record(actor=AnonymousUser(), resource=resource)
     # The setting is LOCAL to the view's transaction (here the test's own, rolled back afterwards).
     sent = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert sent[0] == "SET LOCAL synchronous_commit = off"
+    # One round trip: the setting, the counter and the event in one simple query.
+    assert len(sent) == 1 and sent[0].startswith("SET LOCAL synchronous_commit = off;")
     assert _synchronous_commit() == "off"
     resource.refresh_from_db()
     assert resource.view_count == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_view_is_its_own_transaction_outside_a_request_transaction(make_resource, django_db_blocker):
+    """Outside any atomic block (as on the resource page) the one simple query is one transaction:
+    the counter and the event land together and the setting does not outlive it."""
+    resource = make_resource(status="published")
+    before = Engagement.objects.filter(resource=resource, kind=Engagement.Kind.VIEW).count()
+    services.resource_view_record(actor=user("teacher"), resource=resource)
+    resource.refresh_from_db()
+    events = Engagement.objects.filter(resource=resource, kind=Engagement.Kind.VIEW)
+    assert resource.view_count == events.count() == before + 1
+    event = events.get()
+    assert event.user == user("teacher") and event.resource_province_code == resource.province_code
+    assert event.user_province_code == "500000"
 
 
 def test_no_postgresql_setting_is_sent_to_other_databases(make_resource):

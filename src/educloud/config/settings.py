@@ -144,6 +144,11 @@ elif env.bool("EDUCLOUD_DB_POOL", default=True):
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("EDUCLOUD_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django turns psycopg's prepared statements off (threshold None) and its own cursors bind
+    # client-side, which never prepare. The search backend prepares its few fixed statements
+    # explicitly (search.backends.PreparedCursor, ADR 0012); psycopg allows that only with a threshold.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -64,6 +64,32 @@ def visibility_keys(resource: Resource, *, granted_user_ids: Iterable[int] | Non
     return keys
 
 
+def keys_grant_without_query(keys: Iterable[str], resource: Resource) -> tuple[bool, list[int]]:
+    """``keys_q`` for one loaded, published resource, in Python: (True, []) when a key other than a
+    granted access (``user:<id>``) matches the row's own fields; else (False, the granted user ids),
+    which only the access requests table can answer. The page of a resource asks this on every view:
+    no query for what the row already tells (ADR 0012). ``tests/library/test_visibility_keys.py``
+    holds it equal to ``keys_q`` over every resource and role."""
+    granted: list[int] = []
+    for key in keys:
+        if key == "all":
+            return True, []
+        if key in ("public", "circle"):
+            if resource.visibility == key:
+                return True, []
+            continue
+        level, _, code = key.partition(":")
+        if level == "user" and code.isdigit():
+            granted.append(int(code))
+        elif level == "school":
+            if resource.school_code == code:
+                return True, []
+        elif level in ("province", "city", "county"):
+            if resource.visibility == level and getattr(resource, f"{level}_code") == code:
+                return True, []
+    return False, granted
+
+
 def keys_q(keys: Iterable[str]) -> Q:
     """The DB filter equivalent to matching any of the search visibility ``keys`` (published only)."""
     q = Q(pk__in=[])

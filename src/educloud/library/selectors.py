@@ -98,7 +98,12 @@ def can_view(user: Any, resource: Resource) -> bool:
         return False
     if resource.visibility == Resource.Visibility.PUBLIC:
         return True  # every caller, anonymous too, holds the "public" key: no query needed
-    return Resource.objects.filter(pk=resource.pk).filter(policy.keys_q(viewer_keys(user))).exists()
+    matched, granted = policy.keys_grant_without_query(viewer_keys(user), resource)
+    if matched or not granted:
+        return matched
+    return AccessRequest.objects.filter(
+        resource_id=resource.pk, requester_id__in=granted, status=AccessRequest.Status.APPROVED
+    ).exists()
 
 
 # One answer for "no such resource" and "not yours to see", with one status (404): ids are

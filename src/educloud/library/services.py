@@ -681,22 +681,41 @@ def _visible(actor: Any, resource_id: int) -> Resource:
     return resource_get(actor=actor, resource_id=resource_id)
 
 
-@transaction.atomic
 def resource_view_record(*, actor: Any, resource: Resource) -> None:
     """A page view (anonymous viewers count, without a user): the event and the counter, in one
     transaction, so the counter always equals the view events.
 
-    On PostgreSQL this transaction commits without waiting for its WAL flush
-    (``SET LOCAL synchronous_commit = off``, this transaction only; ADR 0012): a page view does not
-    wait for the disk. A server crash may lose the last moments of views (event and counter
-    together, never one without the other); nothing else is affected. Called inside a larger
-    transaction it would apply to all of it, so callers record a view in a transaction of its own.
+    On PostgreSQL: one round trip, not five (BEGIN, SET, INSERT, UPDATE, COMMIT; ADR 0012,
+    2026-12-05). The counter's UPDATE and the event's INSERT are one statement (the event is
+    inserted from the updated row), sent with ``SET LOCAL synchronous_commit = off`` as one simple
+    query, which PostgreSQL runs as one transaction. That transaction commits without waiting for its
+    WAL flush: a page view does not wait for the disk. A server crash may lose the last moments of
+    views (event and counter together, never one without the other); nothing else is affected.
+    Called inside a larger transaction the setting would apply to all of it, so callers record a
+    view outside one (the resource page does).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-    _event(actor, resource, Engagement.Kind.VIEW)
-    Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            _event(actor, resource, Engagement.Kind.VIEW)
+            Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL synchronous_commit = off; "
+            "WITH counted AS (UPDATE library_resource SET view_count = view_count + 1 "
+            "WHERE id = %s RETURNING id, province_code) "
+            "INSERT INTO library_engagement (kind, user_id, resource_id, at, value, review, "
+            "user_province_code, resource_province_code, is_synthetic) "
+            "SELECT %s, %s, id, %s, NULL, '', %s, province_code, false FROM counted",
+            [
+                resource.pk,
+                Engagement.Kind.VIEW.value,
+                user.pk if user is not None else None,
+                timezone.now(),
+                policy.home_province_code(user),
+            ],
+        )
 
 
 @transaction.atomic

@@ -315,6 +315,10 @@ class SearchBackend:
         """Session settings for the statements of one search (PostgreSQL: planner settings)."""
         return nullcontext()
 
+    def _read_cursor(self) -> AbstractContextManager[Any]:
+        """The cursor the reading statements (search, suggest, facet counts) run on."""
+        return self.connection.cursor()
+
     def _count(self, cursor: CursorWrapper, query: Query, limit: int | None) -> int:
         raise NotImplementedError
 
@@ -361,7 +365,7 @@ class SearchBackend:
 
     # -- the algorithm ------------------------------------------------------------------------------
     def search(self, query: Query) -> RawResult:
-        with self.connection.cursor() as cursor:
+        with self._read_cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
                 pools = self._pools(cursor, query) if query.terms else None
@@ -424,7 +428,7 @@ class SearchBackend:
         self, *, source: str, terms: list[QueryTerm], visibility: list[str] | None, limit: int
     ) -> list[str]:
         query = Query(source=source, terms=terms, visibility=visibility)
-        with self.connection.cursor() as cursor:
+        with self._read_cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
                 keys = self._suggest_keys(cursor, query, SUGGEST_CANDIDATES)
@@ -690,6 +694,35 @@ def tier_table(tier: int) -> str:
     return f"search_match_t{tier:02d}"
 
 
+class PreparedCursor:
+    """What the PostgreSQL backend reads through: each statement is prepared on the server the first
+    time this connection runs it (``PREPARE``) and only executed after that (ADR 0012, 2026-12-05).
+
+    A search's big statements (the tiers' ``UNION ALL`` in two arms, ~5 kB of SQL over 20
+    partitions) cost PostgreSQL more to parse, analyze and plan than to run on the demo's index:
+    ~6 ms per search, against ~2.2 ms prepared. The statements' texts are fixed (the query's
+    words are a parameter, reached through an InitPlan, so a generic plan loses nothing), hence few
+    prepared statements per connection; psycopg keeps at most ``prepared_max`` (100) per connection,
+    evicting the least used. Django's own cursors prepare nothing (``prepare_threshold`` None, for
+    transaction-mode poolers; a session-mode pooler or none, as in the README's recipe, keeps
+    prepared statements). Errors are Django's (``wrap_database_errors``), as from its cursors; the
+    statements are not in ``connection.queries``."""
+
+    def __init__(self, raw: Any, wrapper: Any) -> None:
+        self._raw = raw
+        self._wrapper = wrapper
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self._wrapper.wrap_database_errors:
+            self._raw.execute(sql, params, prepare=True)
+
+    def fetchone(self) -> Any:
+        return self._raw.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._raw.fetchall()
+
+
 class PostgresBackend(SearchBackend):
     """PostgreSQL full text; see the module docstring."""
 
@@ -806,13 +839,21 @@ class PostgresBackend(SearchBackend):
 
     # -- reading
     @contextmanager
+    def _read_cursor(self) -> Iterator[PreparedCursor]:
+        import psycopg
+
+        self.connection.ensure_connection()
+        with psycopg.Cursor(self.connection.connection) as raw:
+            yield PreparedCursor(raw, self.connection)
+
+    @contextmanager
     def _reading(self, cursor: CursorWrapper) -> Iterator[None]:
         # Matches come from the GIN bitmap, never from a walk of the rank_key index or the table that
         # would evaluate (and detoast) the tsvector of every row it passes; candidates are then
         # sorted by rank_key (top-N) — bounded by the tiers. Enough work_mem keeps the bitmap exact (a
         # lossy one rechecks whole pages). No JIT: its compile time would exceed the query's.
-        with transaction.atomic(using=self.connection.alias):
-            cursor.execute(
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as settings:
+            settings.execute(  # several statements: not preparable
                 f"SET LOCAL work_mem = '{COUNT_WORK_MEM}'; SET LOCAL enable_seqscan = off; "
                 "SET LOCAL enable_indexscan = off; SET LOCAL jit = off; "
                 "SET LOCAL max_parallel_workers_per_gather = 0"
@@ -1007,7 +1048,7 @@ class PostgresBackend(SearchBackend):
             return {}
         columns = [FACETS[n] for n in names]
         result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
-        with self.connection.cursor() as cursor:
+        with self._read_cursor() as cursor:
             query = self._prepared(cursor, query)
             with self._reading(cursor):
                 # The first 10,000 matches in static order, tier by tier, with the facet values their
