@@ -22,8 +22,8 @@ Servers, started and stopped by this script, only on 127.0.0.1, one side after t
 - ``pg``: the README's production recipe: database ``educloud_bench_load`` (created, migrated, regions
   loaded and ``seed --scale demo`` on first use; kept for later runs, ``--fresh`` recreates it),
   ``REDIS_URL`` (``BENCH_REDIS_URL``, default Redis db 13 on 127.0.0.1:6379), ``EDUCLOUD_MANIFEST_STATIC``
-  with ``collectstatic``, then ``uvicorn educloud.config.asgi:application --workers W`` (default 2:
-  this machine has 2 cores);
+  with ``collectstatic``, then ``educloud serve --workers W`` (uvicorn workers, each on its own
+  ``SO_REUSEPORT`` socket; default 2: this machine has 2 cores);
 - ``demo``: ``educloud demo`` (what ``make demo`` runs: SQLite, one uvicorn process) in its own
   ``EDUCLOUD_HOME``.
 
@@ -230,12 +230,12 @@ def pg_side(*, workers: int, fresh: bool) -> Side:
     _run(["collectstatic", "--noinput", "-v0"], env)
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "educloud.config.asgi:application",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
+        educloud_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--uvicorn-arg=--no-access-log",
     ]  # fmt: skip
     return Side(
         name="pg",
-        label=f"PostgreSQL, uvicorn --workers {workers}",
+        label=f"PostgreSQL, educloud serve --workers {workers}",
         env=env,
         command=command,
         port=port,

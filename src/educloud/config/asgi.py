@@ -1,4 +1,4 @@
-"""ASGI entry point: ``uvicorn educloud.config.asgi:application --workers N``.
+"""ASGI entry point: ``educloud serve --workers N`` (uvicorn workers; ``web/management/commands/serve.py``).
 
 HTTP requests are served by Django's WSGI handler on a thread pool (a2wsgi), not by Django's ASGI
 handler. Our views and middleware are all synchronous; under the ASGI handler every middleware's

@@ -115,10 +115,13 @@ NOT_VISIBLE = "资源不存在或无权查看"
 def resource_get(*, actor: Any, resource_id: int) -> Resource:
     """The resource if ``actor`` may see it; otherwise ``NotFound(NOT_VISIBLE)``, the same as for
     an id that does not exist."""
-    resource = (
-        Resource.objects.select_related("school", "owner", "harvest_source").filter(pk=resource_id).first()
-    )
-    if resource is None or not can_view(actor, resource):
+    # get(), not filter().first(): no ORDER BY to compile. The owner's row is not joined: access is
+    # decided on owner_id, and a caller that shows the owner loads it (one query) when it needs it.
+    try:
+        resource = Resource.objects.select_related("school", "harvest_source").get(pk=resource_id)
+    except Resource.DoesNotExist:
+        raise NotFound(NOT_VISIBLE) from None
+    if not can_view(actor, resource):
         raise NotFound(NOT_VISIBLE)
     return resource
 
