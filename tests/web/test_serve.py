@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import free_port
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT balancing is Linux's")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _educloud() -> str:
+    return shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
 
 
 def _children(pid: int) -> list[int]:
@@ -67,15 +67,14 @@ def _listening_sockets(port: int) -> int:
 
 
 def test_serve_runs_one_socket_per_worker_replaces_a_dead_worker_and_stops_on_sigterm(tmp_path):
-    educloud = shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "EDUCLOUD_HOME": str(tmp_path), "EDUCLOUD_LOG_LEVEL": "ERROR"}
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
-        [educloud, "serve", "--port", str(port), "--workers", "2", "--uvicorn-arg=--no-access-log"],
+        [_educloud(), "serve", "--port", str(port), "--workers", "2", "--uvicorn-arg=--no-access-log"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # nobody reads it: a pipe could fill up and block the workers
     )
     try:
         assert _wait(lambda: _get(port) == 200), "educloud serve did not answer"
@@ -101,7 +100,6 @@ def test_serve_runs_one_socket_per_worker_replaces_a_dead_worker_and_stops_on_si
 
 
 def test_serve_refuses_a_port_it_cannot_bind(tmp_path):
-    educloud = shutil.which("educloud", path=str(Path(sys.executable).parent)) or "educloud"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))  # no SO_REUSEPORT: nobody can join this port
         taken.listen(1)
@@ -109,7 +107,7 @@ def test_serve_refuses_a_port_it_cannot_bind(tmp_path):
         env = {**os.environ, "EDUCLOUD_HOME": str(tmp_path)}
         env.pop("DATABASE_URL", None)
         done = subprocess.run(
-            [educloud, "serve", "--port", str(port), "--workers", "1"],
+            [_educloud(), "serve", "--port", str(port), "--workers", "1"],
             env=env,
             capture_output=True,
             text=True,
